@@ -1,0 +1,194 @@
+import type { Quantity } from '@medplum/fhirtypes';
+import { ErrorCode } from '../../errors/error-codes.ts';
+import { adapterError, IssueType } from '../../errors/outcomes.ts';
+import { parseHl7Number } from '../../parse/hl7v2/hl7-number.ts';
+import { lookupObservationCode } from '../code-lookup.ts';
+import type { Analyte } from '../mapping-types.ts';
+import { convertUnit, resolveUnit, roundToSignificant, validUcum } from '../units.ts';
+import { componentAt, isEmpty, locationOf, resolveFirst, textAt, type FieldRef } from '../template/field-ref.ts';
+import type { EvalContext } from '../template/map-context.ts';
+import { argPaths, type Converter, type Directive } from './converter.ts';
+
+const UCUM = 'http://unitsofmeasure.org';
+
+/** The unit a value was sent in, as resolved for one OBX. */
+interface SentUnit {
+  original?: string;
+  ucum?: string;
+  location?: string;
+}
+
+/** A number as written, with its significant digits (a conversion must not invent precision). */
+interface Num {
+  value: number;
+  digits: number;
+}
+
+function num(text: string): Num | undefined {
+  const n = parseHl7Number(text);
+  if (!n) return undefined;
+  const digits = n.text.replace(/^[+-]/, '').replace('.', '').replace(/^0+/, '').length || 1;
+  return { value: n.value, digits };
+}
+
+function sentUnit(ctx: EvalContext, directive: Directive, defaultUnit?: string): SentUnit {
+  const paths = argPaths(directive, 'unit');
+  const ref = paths ? resolveFirst(paths, ctx) : undefined;
+  if (ref) {
+    const code = componentAt(ref, 1).trim();
+    const system = componentAt(ref, 3).trim().toUpperCase();
+    const location = locationOf(ref);
+    if ((system === 'UCUM' || system === UCUM.toUpperCase()) && validUcum(code)) return { original: code, ucum: code, location };
+    const text = code || componentAt(ref, 2).trim();
+    return { ...resolveUnit(text, ctx.mappings.unitAliases), location };
+  }
+  if (defaultUnit) return resolveUnit(defaultUnit, ctx.mappings.unitAliases);
+  return {};
+}
+
+function analyteFor(ctx: EvalContext, directive: Directive): { analyte?: Analyte; defaultUnit?: string } {
+  const paths = argPaths(directive, 'code');
+  const ref = paths ? resolveFirst(paths, ctx) : undefined;
+  return ref ? lookupObservationCode(ref, ctx) : {};
+}
+
+function originalExtension(ctx: EvalContext, n: Num, unit: SentUnit): Quantity['extension'] {
+  return [
+    {
+      url: `${ctx.mappings.settings.canonicalBase}/StructureDefinition/original-quantity`,
+      valueQuantity: {
+        value: n.value,
+        ...(unit.original ? { unit: unit.original } : {}),
+        ...(unit.ucum ? { system: UCUM, code: unit.ucum } : {}),
+      },
+    },
+  ];
+}
+
+/**
+ * Builds the Quantity for a number in the sender's unit: as sent when it already is the analyte's canonical unit
+ * (or there is no analyte), else converted into the canonical unit by a linear conversion from the mapping files
+ * or by UCUM unit algebra (with the analyte's molar mass), keeping the value as sent in an extension.
+ * @throws AdapterError `map.unit-conversion` when the unit is unknown or cannot be converted.
+ */
+function quantity(n: Num, unit: SentUnit, analyte: Analyte | undefined, ctx: EvalContext, where: string): Quantity {
+  const target = analyte?.unit;
+  if (!target || unit.ucum === target) {
+    return {
+      value: n.value,
+      ...(unit.original ? { unit: unit.original } : unit.ucum ? { unit: unit.ucum } : {}),
+      ...(unit.ucum ? { system: UCUM, code: unit.ucum } : {}),
+    };
+  }
+  const fail = (reason: string): never => {
+    throw adapterError(ErrorCode.MapUnitConversion, IssueType.Value, `${reason} (analyte '${analyte?.id}', canonical unit ${target})`, {
+      hl7: unit.location ?? where,
+    });
+  };
+  if (!unit.ucum) fail(unit.original ? `unit '${unit.original}' is not UCUM and has no alias` : 'no unit was sent and none is configured');
+  const linear = analyte?.conversions?.find((c) => c.from === unit.ucum);
+  let value: number;
+  if (linear) value = n.value * linear.multiply + (linear.add ?? 0);
+  else {
+    const r = convertUnit(n.value, unit.ucum as string, target, analyte?.molarMass);
+    if (!r.ok) return fail(r.reason);
+    value = r.value;
+  }
+  return {
+    extension: originalExtension(ctx, n, unit),
+    value: roundToSignificant(value, n.digits),
+    unit: target,
+    system: UCUM,
+    code: target,
+  };
+}
+
+function requireNum(text: string, ref: FieldRef, component?: number): Num {
+  const n = num(text);
+  if (!n) {
+    throw adapterError(ErrorCode.MapInvalidValue, IssueType.Value, 'value is not a number', {
+      hl7: locationOf(ref, component),
+    });
+  }
+  return n;
+}
+
+/** NM (OBX-5) → Quantity in the canonical unit of the analyte that OBX-3 maps to. Args: `code`, `unit`. */
+export const labQuantity: Converter = (ref, ctx, directive) => {
+  const text = textAt(ref).trim();
+  if (isEmpty(text)) return undefined;
+  const n = requireNum(text, ref);
+  const { analyte, defaultUnit } = analyteFor(ctx, directive);
+  return quantity(n, sentUnit(ctx, directive, defaultUnit), analyte, ctx, locationOf(ref));
+};
+
+const SN_COMPARATORS = new Set(['', '=', '<', '>', '<=', '>=', '<>']);
+
+/**
+ * SN (OBX-5) → one of valueQuantity (with comparator), valueRange, valueRatio or valueString, in the V2-to-FHIR
+ * guide's order, merged into the Observation (use with `$merge`). Tolerates what real senders send: `<0.10` in
+ * one component, `=` as comparator, leading zeros. Args: `code`, `unit`.
+ */
+export const labStructuredNumeric: Converter = (ref, ctx, directive) => {
+  let comparator = componentAt(ref, 1).trim();
+  let n1 = componentAt(ref, 2).trim();
+  const sep = componentAt(ref, 3).trim();
+  const n2 = componentAt(ref, 4).trim();
+  const packed = /^(<=|>=|<>|<|>|=)?\s*([+-]?(?:\d+\.?\d*|\.\d+))$/.exec(comparator);
+  if (!n1 && !sep && !n2 && packed) {
+    comparator = packed[1] ?? '';
+    n1 = packed[2] ?? '';
+  }
+  const asString = (): Record<string, unknown> | undefined => {
+    const s = [comparator, n1, sep, n2].join('').trim();
+    return s ? { valueString: s } : undefined;
+  };
+  if (!SN_COMPARATORS.has(comparator) || !n1) return asString();
+  const first = num(n1);
+  if (!first) return asString();
+  const { analyte, defaultUnit } = analyteFor(ctx, directive);
+  const unit = sentUnit(ctx, directive, defaultUnit);
+  const where = locationOf(ref);
+  if (!sep && !n2) {
+    if (comparator === '<>') return asString();
+    const q = quantity(first, unit, analyte, ctx, where);
+    return { valueQuantity: comparator && comparator !== '=' ? { ...q, comparator } : q };
+  }
+  const second = num(n2);
+  if (!second || (comparator && comparator !== '=')) return asString();
+  if (sep === '-') {
+    return { valueRange: { low: quantity(first, unit, analyte, ctx, where), high: quantity(second, unit, analyte, ctx, where) } };
+  }
+  if (sep === ':' || sep === '/') {
+    return { valueRatio: { numerator: { value: first.value }, denominator: { value: second.value } } };
+  }
+  return asString();
+};
+
+const RANGE = /^\s*([+-]?\d*\.?\d+)\s*-\s*([+-]?\d*\.?\d+)\s*$/;
+const BOUND = /^\s*(<=|>=|<|>)\s*([+-]?\d*\.?\d+)\s*$/;
+
+/**
+ * OBX-7 → referenceRange: `3.5-5.0`, `<5`, `>=10` become low/high in the same unit as the value (converted with
+ * it); anything else is kept as text. The text as sent is always kept. Args: `code`, `unit`.
+ */
+export const labReferenceRange: Converter = (ref, ctx, directive) => {
+  const text = textAt(ref).trim();
+  if (isEmpty(text)) return undefined;
+  const { analyte, defaultUnit } = analyteFor(ctx, directive);
+  const unit = sentUnit(ctx, directive, defaultUnit);
+  const where = locationOf(ref);
+  const simple = (n: Num): Quantity => {
+    // A reference range holds SimpleQuantity: no comparator, and the original-value extension would only repeat the text.
+    const { extension: _ext, ...q } = quantity(n, unit, analyte, ctx, where);
+    return q;
+  };
+  const r = RANGE.exec(text);
+  const a = r?.[1] ? num(r[1]) : undefined;
+  const b = r?.[2] ? num(r[2]) : undefined;
+  if (a && b) return { low: simple(a), high: simple(b), text };
+  const bound = BOUND.exec(text);
+  const c = bound?.[2] ? num(bound[2]) : undefined;
+  if (bound && c) return bound[1]?.startsWith('<') ? { high: simple(c), text } : { low: simple(c), text };
+  return { text };
+};

@@ -1,0 +1,33 @@
+/** A parsed HL7 path such as `OBX.5.1` (segment, field, component, subcomponent; 1-based). */
+export interface Hl7Path {
+  readonly text: string;
+  readonly segment: string;
+  readonly field: number;
+  readonly component?: number;
+  readonly subcomponent?: number;
+}
+
+const cache = new Map<string, Hl7Path>();
+
+/**
+ * Parses `SEG.field[.component[.subcomponent]]`. Paths come from schema-checked mapping files, so a bad one is a
+ * programming error here; results are cached because templates name the same paths for every segment.
+ * @param text - The path.
+ * @returns The parsed path.
+ */
+export function parseHl7Path(text: string): Hl7Path {
+  let p = cache.get(text);
+  if (!p) {
+    const m = /^([A-Z][A-Z0-9]{2})\.(\d+)(?:\.(\d+))?(?:\.(\d+))?$/.exec(text);
+    if (!m) throw new Error(`invalid HL7 path '${text}'`);
+    p = {
+      text,
+      segment: m[1] as string,
+      field: Number(m[2]),
+      ...(m[3] ? { component: Number(m[3]) } : {}),
+      ...(m[4] ? { subcomponent: Number(m[4]) } : {}),
+    };
+    cache.set(text, p);
+  }
+  return p;
+}
