@@ -1,9 +1,16 @@
+import type { OperationOutcomeIssue } from '@medplum/fhirtypes';
+import type { AdapterError } from '../../errors/adapter-error.ts';
+
 /**
  * The contract of the HL7 v2 (ER7) parse stage. Everything downstream (mapping, ACKs) sees messages only
  * through these types, so the tokenizer underneath can change without touching the mapping engine.
  *
  * Indexing follows HL7 notation: fields, components and subcomponents are 1-based (`OBX.5.1`), repetitions
  * are 1-based too. Every value returned is already unescaped with the message's own encoding characters.
+ *
+ * HL7 "explicit null" (`""`, two double quotes) is NOT turned into '' or undefined: accessors return the two
+ * quote characters, because "the sender erased this value" and "the sender said nothing" mean different
+ * things to the mapping stage (see {@link isHl7Null}).
  */
 
 /** The delimiters a message declares in MSH-1 and MSH-2. */
@@ -44,10 +51,13 @@ export interface Hl7Segment {
   /** Number of fields present (the highest field number with any content or separator). */
   readonly fieldCount: number;
   /**
-   * Decoded (unescaped) text at a position; '' when absent.
-   * Without a component, a field's first repetition is returned whole, still holding its component and
-   * subcomponent separators (unescaped only inside components). With component but no subcomponent, the
-   * whole component is returned (subcomponent separators kept).
+   * Decoded (unescaped) text at a position; '' when absent or when an index is not a positive integer.
+   * Without a component, a field's repetition is returned whole, still holding its component and
+   * subcomponent separators (unescaped only inside components, so an escaped `\S\` and a real `^` look the
+   * same: ask for components when structure matters). With component but no subcomponent, the whole
+   * component is returned (subcomponent separators kept). For MSH, FHS and BHS, field 1 is the field
+   * separator and field 2 the encoding characters, both returned as sent (never unescaped).
+   * HL7 null `""` is returned as the two quote characters.
    */
   get(field: number, component?: number, subcomponent?: number, repetition?: number): string;
   /** Number of repetitions of a field (0 when empty). */
@@ -74,12 +84,12 @@ export interface Hl7Message {
   readonly messageStructure: string;
   /** MSH-10. */
   readonly controlId: string;
-  /** MSH-12.1, e.g. `2.5.1`. */
+  /** MSH-12.1, e.g. `2.5.1`. Any value is accepted here; see `isSupportedHl7Version`. */
   readonly version: string;
   /** MSH-18 first repetition as sent, '' when absent (ASCII implied). */
   readonly charset: string;
-  /** All segments with this ID, in order. */
-  all(id: string): Hl7Segment[];
+  /** All segments with this ID, in order (empty when none). */
+  all(id: string): readonly Hl7Segment[];
   /** The first segment with this ID, if any. */
   first(id: string): Hl7Segment | undefined;
 }
@@ -88,15 +98,39 @@ export interface Hl7Message {
 export interface ParseOptions {
   /** Largest accepted input in bytes; larger input fails with `parse.too-large`. Default 16 MiB. */
   maxBytes?: number;
-  /** Charset used when MSH-18 is empty. Default: UTF-8 (a superset of the ASCII that HL7 implies). */
+  /** Charset used when MSH-18 is empty, as an MSH-18 value (e.g. `8859/1`). Default: UTF-8 (a superset of the ASCII that HL7 implies). */
   defaultCharset?: string;
 }
 
+/** One message of a batch: parsed, or failed on its own without affecting its neighbours. */
+export type Hl7BatchItem =
+  | {
+      /** 0-based position of the message (MSH) within the input. */
+      index: number;
+      ok: true;
+      message: Hl7Message;
+    }
+  | {
+      /** 0-based position of the message (MSH) within the input. */
+      index: number;
+      ok: false;
+      error: AdapterError;
+      /** The message's segments joined by CR, for quarantine or a negative ACK. */
+      text: string;
+      /** MSH-10 when it could still be read. */
+      controlId?: string;
+    };
+
 /** A batch file (FHS/BHS ... BTS/FTS) or a lone message, split into messages. */
-export interface Hl7Batch {
-  /** Header segments (FHS, BHS) as parsed segments, when present. */
+export interface Hl7BatchResult {
+  /** Header segments (FHS, BHS) in input order; empty for a lone message. */
   readonly headers: readonly Hl7Segment[];
-  readonly messages: readonly Hl7Message[];
-  /** BTS-1 / FTS-1 counts as declared, for checking. */
+  /** Trailer segments (BTS, FTS) in input order. */
+  readonly trailers: readonly Hl7Segment[];
+  /** Counts as declared: `batch` is the sum of BTS-1 (messages), `file` is FTS-1 (batches). Absent when not sent. */
   readonly declaredCounts: { batch?: number; file?: number };
+  /** One item per MSH found, in input order. */
+  readonly items: readonly Hl7BatchItem[];
+  /** Problems that do not stop processing: count mismatches, missing trailers, stray segments. */
+  readonly warnings: readonly OperationOutcomeIssue[];
 }
