@@ -12,6 +12,7 @@ export const ErrorCode = {
   ParseNotHl7: 'parse.not-hl7',
   ParseInvalidMsh: 'parse.invalid-msh',
   ParseInvalidBatch: 'parse.invalid-batch',
+  ParseInvalidSegment: 'parse.invalid-segment',
   ParseTooLarge: 'parse.too-large',
   ParseInvalidValue: 'parse.invalid-value',
   ParseUnsupportedCharset: 'parse.unsupported-charset',
