@@ -1,0 +1,93 @@
+import { Command, CommanderError } from 'commander';
+import { normalizeError } from '../errors/outcomes.ts';
+import { runCheckMappings } from './commands/check-mappings.ts';
+import { DEFAULT_CASES_DIR, runConformanceCommand } from './commands/conformance.ts';
+import { runConvert } from './commands/convert.ts';
+import { runServe } from './commands/serve.ts';
+import { ExitCode } from './exit-code.ts';
+import type { CliIo } from './io.ts';
+import type { Stages } from './stages.ts';
+
+/** What the CLI needs from its surroundings; `main.ts` passes the process's, tests pass fakes. */
+export interface CliContext {
+  io: CliIo;
+  /** Environment, for the directory defaults. */
+  env: Readonly<Record<string, string | undefined>>;
+  stages: Stages;
+}
+
+/** Options every command sees. */
+interface GlobalOptions {
+  mappings: string;
+  profiles: string;
+}
+
+/**
+ * Parses the arguments, runs the command and returns its exit code. Usage errors print commander's message
+ * and return 2; `--help` returns 0.
+ * @param argv - Arguments after the program name.
+ * @param ctx - Streams, environment and stages.
+ * @returns The exit code.
+ */
+export async function runCli(argv: readonly string[], ctx: CliContext): Promise<number> {
+  let exitCode: number = ExitCode.Ok;
+  const program = buildProgram(ctx, (code) => (exitCode = code));
+  try {
+    await program.parseAsync([...argv], { from: 'user' });
+  } catch (err) {
+    if (err instanceof CommanderError) return err.exitCode === 0 ? ExitCode.Ok : ExitCode.Usage;
+    // Commands handle their own failures; reaching here is a bug, and its text may quote input data.
+    const e = normalizeError(err);
+    ctx.io.stderr.write(`studybridge: ${e.message} (${e.code})\n`);
+    return ExitCode.Failed;
+  }
+  return exitCode;
+}
+
+function buildProgram(ctx: CliContext, setExit: (code: number) => void): Command {
+  const { io, env, stages } = ctx;
+  const program = new Command('studybridge')
+    .description('Converts HL7 v2 lab results into FHIR R4 transaction Bundles.')
+    .exitOverride()
+    .configureOutput({ writeOut: (s) => void io.stdout.write(s), writeErr: (s) => void io.stderr.write(s) })
+    .option('--mappings <dir>', 'mapping files directory', env.STUDYBRIDGE_MAPPINGS_DIR || './mappings')
+    .option('--profiles <dir>', 'StructureDefinition profiles directory', env.STUDYBRIDGE_PROFILES_DIR || './profiles');
+  const dirs = (cmd: Command): { mappingsDir: string; profilesDir: string } => {
+    const g = cmd.optsWithGlobals<GlobalOptions>();
+    return { mappingsDir: g.mappings, profilesDir: g.profiles };
+  };
+
+  program
+    .command('convert')
+    .description('convert one HL7 v2 file (a message or a batch) and print the Bundle(s)')
+    .argument('<file>', 'HL7 v2 file')
+    .option('--out <dir>', 'write <basename>-<index>-<controlId>.json per message instead of printing')
+    .option('--no-validate', 'skip validating the produced resources')
+    .option('--received-at <iso>', 'when the input was received (Provenance.recorded); default now')
+    .action(async (file: string, opts: { out?: string; validate: boolean; receivedAt?: string }, cmd: Command) => {
+      setExit(await runConvert({ file, ...opts, ...dirs(cmd) }, io, stages));
+    });
+
+  program
+    .command('check-mappings')
+    .description('load the mappings and profiles and list every problem')
+    .action(async (_opts: unknown, cmd: Command) => setExit(await runCheckMappings(dirs(cmd), io, stages)));
+
+  program
+    .command('conformance')
+    .description('run the conformance cases (<case>.hl7 with <case>.expected.json)')
+    .argument('[dir...]', `case directories (default ${DEFAULT_CASES_DIR})`)
+    .option('--junit <file>', 'also write a JUnit XML report')
+    .option('--update', 'write the actual outputs as the expectations', false)
+    .option('--filter <substring>', 'run only cases whose name contains this')
+    .action(async (caseDirs: string[], opts: { junit?: string; update: boolean; filter?: string }, cmd: Command) => {
+      setExit(await runConformanceCommand({ dirs: caseDirs, ...opts, ...dirs(cmd) }, io, stages));
+    });
+
+  program
+    .command('serve')
+    .description('run the server (not available yet)')
+    .action(async () => setExit(await runServe(io)));
+
+  return program;
+}
