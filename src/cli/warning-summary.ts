@@ -4,12 +4,14 @@ import type { ConvertedMessage } from '../pipeline/convert-types.ts';
 import { formatIssue } from './format-issues.ts';
 
 /**
- * True for the warning the map stage gives when a local code has no mapping and is passed through: its
- * `details.coding` carries the error code `map.unmapped-code`, and any further coding names the local code.
+ * True for the warning the map stage gives when a local code has no mapping and is passed through: a warning
+ * of issue type `code-invalid`, or one whose `details.coding` carries the error code `map.unmapped-code`
+ * (any further coding there then names the local code).
  */
 export function isUnmappedCodeIssue(issue: OperationOutcomeIssue): boolean {
+  if (issue.severity !== 'warning') return false;
   return (
-    issue.severity === 'warning' && (issue.details?.coding ?? []).some((c) => c.code === ErrorCode.MapUnmappedCode)
+    issue.code === 'code-invalid' || (issue.details?.coding ?? []).some((c) => c.code === ErrorCode.MapUnmappedCode)
   );
 }
 
@@ -47,7 +49,11 @@ export function messageLabel(m: ConvertedMessage): string {
 
 function unmappedCodeName(issue: OperationOutcomeIssue): string {
   const local = (issue.details?.coding ?? []).filter((c) => c.code && c.code !== ErrorCode.MapUnmappedCode);
-  if (!local.length) return JSON.stringify(issue.diagnostics ?? issue.details?.text ?? 'unknown code');
+  if (!local.length) {
+    // The map stage's wording: "local code 'GLU-X' has no mapping; …".
+    const quoted = /\bcode '([^']+)'/.exec(issue.diagnostics ?? '')?.[1];
+    return quoted ?? JSON.stringify(issue.diagnostics ?? issue.details?.text ?? 'unknown code');
+  }
   return local.map((c) => (c.system ? `${c.code} (${c.system})` : c.code)).join(', ');
 }
 
