@@ -29,7 +29,8 @@ interface LoadedFile {
 }
 
 function compileSchemas(): Record<MappingFileKind, ValidateFunction> {
-  const ajv = new Ajv({ allErrors: true, strict: true });
+  // strictRequired is off: the `anyOf: [{required: [names]}, {required: [pattern]}]` idiom names properties declared one level up.
+  const ajv = new Ajv({ allErrors: true, strict: true, strictRequired: false });
   ajv.addSchema(MappingSchemas.condition);
   const out = {} as Record<MappingFileKind, ValidateFunction>;
   for (const [kind, schema] of Object.entries(MappingSchemas)) {

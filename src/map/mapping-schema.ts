@@ -87,6 +87,7 @@ const manifest = {
           when: { $ref: 'condition' },
           request: { enum: ['conditional-update', 'update-by-id'] },
           disambiguateBy: hl7Path,
+          duplicates: { const: 'same-resource' },
           companions: {
             type: 'array',
             items: {
@@ -232,7 +233,7 @@ const codingSystems = {
           source: { type: 'string' },
           notes: { type: 'string' },
         },
-        oneOf: [{ required: ['names'] }, { required: ['pattern'] }],
+        anyOf: [{ required: ['names'] }, { required: ['pattern'] }],
       },
     },
   },

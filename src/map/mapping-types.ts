@@ -46,6 +46,11 @@ export interface ResourceRule {
   request?: RequestMode;
   /** When two resources of this rule get the same business identifier: append this field to tell them apart. */
   disambiguateBy?: string;
+  /**
+   * `same-resource`: two segments with the same business identifier describe one real-world thing (a specimen
+   * shared by two orders) and become one resource. Without it, a repeated identifier is an error.
+   */
+  duplicates?: 'same-resource';
 }
 
 /** A message manifest, `mappings/messages/<TYPE>_<TRIGGER>.yaml`. */

@@ -1,3 +1,6 @@
+import { loadMappings } from '../map/load-mappings.ts';
+import { loadValidator } from '../validate/load-validator.ts';
+import { createConvert } from './convert.ts';
 import type { ConvertFn } from './convert-types.ts';
 
 /** What a converter needs to load once at start. */
@@ -15,6 +18,6 @@ export interface ConverterOptions {
  * @returns The conversion function.
  */
 export async function createConverter(options: ConverterOptions): Promise<ConvertFn> {
-  void options;
-  throw new Error('not implemented yet');
+  const [mappings, validator] = await Promise.all([loadMappings(options.mappingsDir), loadValidator({ profilesDir: options.profilesDir })]);
+  return createConvert({ mappings, validator });
 }

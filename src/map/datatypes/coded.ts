@@ -1,7 +1,7 @@
 import type { CodeableConcept, Coding } from '@medplum/fhirtypes';
 import { ErrorCode } from '../../errors/error-codes.ts';
 import { adapterError, IssueType } from '../../errors/outcomes.ts';
-import { cweCodings, lookupObservationCode } from '../code-lookup.ts';
+import { CWE_TRIPLETS, cweCodings, lookupObservationCode } from '../code-lookup.ts';
 import { componentAt, isEmpty, locationOf, textAt } from '../template/field-ref.ts';
 import type { Converter } from './converter.ts';
 
@@ -11,6 +11,11 @@ export const cweToCodeableConcept: Converter = (ref, ctx, directive) => {
   // Some fields (OBX-8 interpretation, IS/ID values) are plain codes of one known table: `$system` names it.
   const fixedSystem = directive.$system as string | undefined;
   if (fixedSystem) codings = codings.map((c) => ({ ...c, system: fixedSystem }));
+  // `$defaultSystem` names the HL7 table a bare code (no coding system sent) belongs to, e.g. v2-0487 for SPM-4.
+  const defaultSystem = directive.$defaultSystem as string | undefined;
+  if (defaultSystem && !fixedSystem) {
+    codings = codings.map((c, i) => (componentAt(ref, CWE_TRIPLETS[i]?.[2] ?? 3).trim() ? c : { ...c, system: defaultSystem }));
+  }
   const original = componentAt(ref, 9).trim();
   const text = !isEmpty(original) ? original : undefined;
   if (!codings.length) {

@@ -8,6 +8,7 @@ import {
   xadToAddress,
   xcnToReference,
   xonToReference,
+  cweToReference,
   xpnToHumanName,
   xtnToContactPoint,
 } from './people-and-ids.ts';
@@ -37,6 +38,7 @@ export const converters: Readonly<Record<string, Converter>> = Object.freeze({
   ContactPoint: xtnToContactPoint,
   'Reference-XCN': xcnToReference,
   'Reference-XON': xonToReference,
+  'Reference-CWE': cweToReference,
   'lab-code': labCode,
   'lab-quantity': labQuantity,
   'lab-structured-numeric': labStructuredNumeric,

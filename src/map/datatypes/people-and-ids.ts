@@ -47,7 +47,8 @@ export const eiToIdentifier: Converter = (ref, ctx, directive) => {
   const typeCode = directive.$type as string | undefined;
   return compact<Identifier>({
     ...(typeCode ? { type: { coding: [{ system: V2_0203, code: typeCode }] } } : {}),
-    system: authoritySystem(ctx, comp(ref, 2), comp(ref, 3), comp(ref, 4), 'order'),
+    // Placer and filler numbers come from different numbering schemes: keep their fallback systems apart.
+    system: authoritySystem(ctx, comp(ref, 2), comp(ref, 3), comp(ref, 4), typeCode === 'PLAC' ? 'placer-order' : typeCode === 'FILL' ? 'filler-order' : 'entity'),
     value,
   });
 };
@@ -112,5 +113,16 @@ export const xonToReference: Converter = (ref, ctx) => {
   return compact<Reference>({
     ...(id ? { identifier: { system: authoritySystem(ctx, comp(ref, 6, 1), comp(ref, 6, 2), comp(ref, 6, 3), 'organization'), value: id } } : {}),
     display: name,
+  });
+};
+
+/** CWE naming a producer or device (OBX-15) → a logical Reference: the code as identifier, the text as display. */
+export const cweToReference: Converter = (ref, ctx) => {
+  const id = comp(ref, 1);
+  const display = comp(ref, 2);
+  if (!id && !display) return undefined;
+  return compact<Reference>({
+    ...(id ? { identifier: { system: authoritySystem(ctx, comp(ref, 3), undefined, undefined, 'organization'), value: id } } : {}),
+    display,
   });
 };

@@ -21,7 +21,9 @@ export function evaluateCondition(cond: Condition, ctx: EvalContext): boolean {
   if ('not' in cond) return !evaluateCondition(cond.not, ctx);
   if ('mapped' in cond) {
     const ref = resolveFirst(cond.mapped, ctx);
-    return !!ref && !!lookupObservationCode(ref, ctx).analyte;
+    if (!ref) return false;
+    const found = lookupObservationCode(ref, ctx);
+    return !!found.analyte || !!found.loincAsSent;
   }
   const value = fieldText(cond.field, ctx);
   if ('equals' in cond) return value === cond.equals;

@@ -23,6 +23,8 @@ export const DIRECTIVE_OPTIONS = [
   '$useTable',
   '$type',
   '$sep',
+  '$within',
+  '$defaultSystem',
 ] as const;
 /** Directives that shape the object they sit in. */
 export const STRUCTURAL_DIRECTIVES = ['$when', '$choose', '$merge'] as const;
@@ -39,15 +41,16 @@ function isValueDirective(node: Node): boolean {
 }
 
 function applyTable(value: unknown, table: ValueTable, ref: FieldRef | undefined): unknown {
-  if (value === undefined) return table.empty;
+  // A table entry of null means "emit nothing" (a code with no FHIR counterpart).
+  if (value === undefined) return table.empty ?? undefined;
   const key = String(value);
-  if (Object.hasOwn(table.map, key)) return table.map[key];
+  if (Object.hasOwn(table.map, key)) return table.map[key] ?? undefined;
   if (table.unknown === 'error') {
     throw adapterError(ErrorCode.MapInvalidValue, IssueType.CodeInvalid, `code '${key}' is not in table '${table.name}'`, {
       ...(ref ? { hl7: locationOf(ref) } : {}),
     });
   }
-  return table.unknown.default;
+  return table.unknown.default ?? undefined;
 }
 
 function convert(ref: FieldRef, node: Node, ctx: EvalContext): unknown {
@@ -62,13 +65,16 @@ function referenceTo(inst: ResourceInstance): Reference {
   return { reference: inst.fullUrl };
 }
 
-function findInScope(name: string, ctx: EvalContext): ResourceInstance | undefined {
-  return ctx.instances.find((i) => {
-    if (i.rule.name !== name) return false;
+function findInScope(name: string, ctx: EvalContext, within?: string): ResourceInstance | undefined {
+  const inScope = (i: ResourceInstance): boolean => {
     if (i.rule.segment === 'MSH') return true;
-    const inScope = ctx.segment.id === i.rule.segment ? ctx.segment : ctx.scope.get(i.rule.segment);
-    return inScope === i.segment;
-  });
+    return (ctx.segment.id === i.rule.segment ? ctx.segment : ctx.scope.get(i.rule.segment)) === i.segment;
+  };
+  // `$within: OBR` also finds a sibling that comes later in the same group (an SPM after the OBX that uses it).
+  const sibling = (i: ResourceInstance): boolean =>
+    !!within && !!ctx.scope.get(within) && i.scope.get(within) === ctx.scope.get(within);
+  const named = ctx.instances.filter((i) => i.rule.name === name);
+  return named.find(inScope) ?? named.find(sibling);
 }
 
 function findInGroup(name: string, ctx: EvalContext): ResourceInstance[] {
@@ -116,7 +122,7 @@ function evaluateValue(node: Node, ctx: EvalContext, capture: SourceCapture): un
     const items = refs.flatMap((r) => convert(r, node, ctx) ?? []);
     value = items.length ? items : undefined;
   } else if ('$ref' in node) {
-    const inst = findInScope(node.$ref as string, ctx);
+    const inst = findInScope(node.$ref as string, ctx, node.$within as string | undefined);
     value = inst ? referenceTo(inst) : undefined;
   } else if ('$refs' in node) {
     const list = findInGroup(node.$refs as string, ctx).map(referenceTo);

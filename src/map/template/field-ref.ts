@@ -33,8 +33,16 @@ export function textAt(ref: FieldRef): string {
   return ref.seg.get(field, component, subcomponent, ref.repetition);
 }
 
-/** @returns The text of component `c` (and subcomponent `s`) of the field a reference points at. */
+/**
+ * Reads part `c` of the composite a reference points at. When the path names a whole field, `c` is a component
+ * (and `s` a subcomponent); when it names a component (`SPM.2.1`, an EI inside an EIP), `c` is a subcomponent of
+ * it, so one converter serves a datatype wherever it is nested.
+ * @returns The decoded text ('' when absent).
+ */
 export function componentAt(ref: FieldRef, c: number, s?: number): string {
+  if (ref.path.component !== undefined) {
+    return s !== undefined ? '' : ref.seg.get(ref.path.field, ref.path.component, c, ref.repetition);
+  }
   return ref.seg.get(ref.path.field, c, s, ref.repetition);
 }
 

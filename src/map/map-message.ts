@@ -1,0 +1,182 @@
+import type { OperationOutcomeIssue, Resource } from '@medplum/fhirtypes';
+import { AdapterError } from '../errors/adapter-error.ts';
+import { ErrorCode } from '../errors/error-codes.ts';
+import { adapterError, adapterErrorFromIssues, IssueType, normalizeError } from '../errors/outcomes.ts';
+import type { Hl7Message, Hl7Segment } from '../parse/hl7v2/types.ts';
+import { deterministicUuid } from '../bundle/resource-ids.ts';
+import { assignRequests, type PlannedEntry } from './identity.ts';
+import type { Mappings, MessageManifest, ResourceRule, Sender } from './mapping-types.ts';
+import { evaluateCondition } from './template/conditions.ts';
+import { evaluateTemplate } from './template/evaluate-template.ts';
+import type { EvalContext, MessageContext, ResourceInstance, UnmappedCode } from './template/map-context.ts';
+
+/** What the map stage produces for one message: the entries of its transaction, and what it noticed. */
+export interface MappedMessage {
+  readonly sender: Sender;
+  readonly entries: readonly PlannedEntry[];
+  /** Local codes no table maps (rejected ones make the message fail; passed-through ones are listed here). */
+  readonly unmapped: readonly UnmappedCode[];
+  /** Warnings worth reporting even when the conversion succeeds. */
+  readonly warnings: readonly OperationOutcomeIssue[];
+}
+
+/** Options of {@link mapMessage}. */
+export interface MapOptions {
+  /** ISO instant the message was received (Provenance.recorded). */
+  receivedAt: string;
+}
+
+/**
+ * Picks the sender configuration for a message by MSH-3.1 (application) and MSH-4.1 (facility); specific
+ * entries win over wildcards.
+ * @throws AdapterError `map.required-missing` when no sender matches and there is no catch-all.
+ */
+export function matchSender(message: Hl7Message, mappings: Mappings): Sender {
+  const app = message.header.get(3, 1).trim();
+  const facility = message.header.get(4, 1).trim();
+  const found = mappings.senders.find(
+    (s) =>
+      (s.match.sendingApplication === '*' || s.match.sendingApplication === app) &&
+      (s.match.sendingFacility === '*' || s.match.sendingFacility === facility),
+  );
+  if (!found) {
+    throw adapterError(ErrorCode.MapRequiredMissing, IssueType.NotSupported, 'no sender configuration matches MSH-3/MSH-4', {
+      hl7: 'MSH[1].3',
+    });
+  }
+  return found;
+}
+
+/**
+ * Finds the manifest for a message's type and checks its version.
+ * @throws AdapterError `parse.unsupported-message` (answered AR) for a type or version no manifest accepts.
+ */
+export function manifestFor(message: Hl7Message, mappings: Mappings): MessageManifest {
+  const type = `${message.messageCode}^${message.triggerEvent}`;
+  const manifest = mappings.manifests.get(type);
+  if (!manifest) {
+    throw adapterError(ErrorCode.ParseUnsupportedMessage, IssueType.NotSupported, `message type ${type} is not supported`, {
+      hl7: 'MSH[1].9',
+    });
+  }
+  if (!manifest.versions.includes(message.version)) {
+    throw adapterError(
+      ErrorCode.ParseUnsupportedMessage,
+      IssueType.NotSupported,
+      `HL7 version '${message.version}' is not supported for ${type} (supported: ${manifest.versions.join(', ')})`,
+      { hl7: 'MSH[1].12' },
+    );
+  }
+  return manifest;
+}
+
+interface MutableInstance extends ResourceInstance {
+  companions: Hl7Segment[];
+}
+
+/**
+ * Walks the segments once, keeping for each segment ID the segment "in force" (the manifest's `context` says which
+ * segments end when another starts, and which header an order segment claims), and plans one resource instance per
+ * rule whose trigger segment appears. Companion segments (NTE) attach to the instances of the segment before them.
+ */
+function planInstances(base: MessageContext, manifest: MessageManifest): MutableInstance[] {
+  const { message, sender } = base;
+  const bySegment = new Map<string, ResourceRule[]>();
+  for (const rule of manifest.resources) bySegment.set(rule.segment, [...(bySegment.get(rule.segment) ?? []), rule]);
+  const scope = new Map<string, Hl7Segment>();
+  const claimed = new Set<Hl7Segment>();
+  const instances: MutableInstance[] = [];
+  let previous: MutableInstance[] = [];
+  for (const seg of message.segments) {
+    const rules = bySegment.get(seg.id);
+    if (!rules) {
+      const owners = previous.filter((i) => i.rule.companions?.some((c) => c.segment === seg.id));
+      if (owners.length) {
+        for (const o of owners) o.companions.push(seg);
+        continue;
+      }
+    }
+    const ctxRule = manifest.context[seg.id];
+    for (const r of ctxRule?.resets ?? []) scope.delete(r);
+    if (ctxRule?.claims) {
+      const header = scope.get(ctxRule.claims);
+      if (header && claimed.has(header)) scope.delete(ctxRule.claims);
+      else if (header) claimed.add(header);
+    }
+    scope.set(seg.id, seg);
+    previous = [];
+    for (const rule of rules ?? []) {
+      const snapshot = new Map(scope);
+      const inst: MutableInstance = {
+        rule,
+        segment: seg,
+        scope: snapshot,
+        fullUrl: `urn:uuid:${deterministicUuid(`${sender.id}|${message.controlId}|${rule.name}|${seg.index}`)}`,
+        companions: [],
+        sources: new Map(),
+      };
+      if (rule.when && !evaluateCondition(rule.when, { ...base, segment: seg, scope: snapshot, instance: inst })) continue;
+      instances.push(inst);
+      previous.push(inst);
+    }
+  }
+  return instances;
+}
+
+/**
+ * The map stage: one parsed message → the planned entries of its transaction Bundle, per the message manifest and
+ * templates in the mappings. Pure: reads only its arguments. Every content problem in the message is collected and
+ * thrown together as one AdapterError.
+ * @param message - The parsed message.
+ * @param mappings - The loaded mappings.
+ * @param options - Received time.
+ * @returns The mapped message.
+ */
+export function mapMessage(message: Hl7Message, mappings: Mappings, options: MapOptions): MappedMessage {
+  const manifest = manifestFor(message, mappings);
+  const sender = matchSender(message, mappings);
+  const instances: MutableInstance[] = [];
+  const base: MessageContext = {
+    message,
+    mappings,
+    sender,
+    receivedAt: options.receivedAt,
+    instances,
+    unmapped: [],
+    lookups: new Map(),
+  };
+  instances.push(...planInstances(base, manifest));
+
+  const errors: AdapterError[] = [];
+  const built: { instance: ResourceInstance; resource: Resource }[] = [];
+  for (const instance of instances) {
+    try {
+      const ctx: EvalContext = { ...base, segment: instance.segment, scope: instance.scope, instance };
+      const body = evaluateTemplate(mappings.templates.get(instance.rule.template), ctx, instance.sources) ?? {};
+      for (const companion of instance.companions) {
+        const spec = instance.rule.companions?.find((c) => c.segment === companion.id);
+        if (!spec) continue;
+        const value = evaluateTemplate(mappings.templates.get(spec.template), { ...ctx, segment: companion });
+        if (value) body[spec.element] = [...((body[spec.element] as unknown[]) ?? []), value];
+      }
+      built.push({ instance, resource: { resourceType: instance.rule.resource, ...body } as Resource });
+    } catch (err) {
+      errors.push(normalizeError(err));
+    }
+  }
+  const identityWarnings: OperationOutcomeIssue[] = [];
+  const planned = errors.length ? [] : assignRequests(built, base, errors, identityWarnings);
+  if (errors.length) {
+    const first = errors[0] as AdapterError;
+    throw errors.length === 1 ? first : adapterErrorFromIssues(first.code, errors.flatMap((e) => e.outcome.issue ?? []));
+  }
+  const warnings: OperationOutcomeIssue[] = base.unmapped
+    .filter((u) => u.action === 'passed-through')
+    .map((u) => ({
+      severity: 'warning',
+      code: 'code-invalid',
+      diagnostics: `local code '${u.code}' has no mapping; passed through as ${u.system ?? 'local'} (flagged)`,
+      expression: [u.location],
+    }));
+  return { sender, entries: planned, unmapped: base.unmapped, warnings: [...warnings, ...identityWarnings] };
+}
