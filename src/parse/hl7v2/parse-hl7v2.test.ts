@@ -48,6 +48,15 @@ describe('parseMessage', () => {
     expect(parseMessage(bytes).first('NTE')?.get(3)).toBe('été');
   });
 
+  it('When hex escapes are sent, then they are decoded with the charset MSH-18 names, or kept when it is unknown', () => {
+    const latin = parseMessage(hl7(MSH.replace('UNICODE UTF-8', '8859/1'), 'NTE|1||caf\\XE9\\'));
+    expect(latin.first('NTE')?.get(3)).toBe('café');
+    const utf8 = parseMessage(hl7(MSH, 'NTE|1||caf\\XC3A9\\'));
+    expect(utf8.first('NTE')?.get(3)).toBe('café');
+    const unknown = parseMessage(hl7(MSH.replace('UNICODE UTF-8', 'EBCDIC'), 'NTE|1||caf\\XE9\\'));
+    expect(unknown.first('NTE')?.get(3)).toBe('caf\\XE9\\');
+  });
+
   it('When MSH-2 has a truncation character, then it is known and \\P\\ decodes to it', () => {
     const msg = parseMessage(hl7('MSH|^~\\&#|A|B|C|D|2026||ORU^R01|1|P|2.7', 'NTE|1||cut\\P\\'));
     expect(msg.encoding.truncation).toBe('#');
