@@ -2,7 +2,7 @@ import { ErrorCode } from '../../errors/error-codes.ts';
 import { IssueType } from '../../errors/outcomes.ts';
 import { resolveCharset, UTF8, type Hl7Charset } from './charsets.ts';
 import { readEncodingCharacters } from './encoding-characters.ts';
-import { parseError } from './location.ts';
+import { formatLocation, parseError } from './location.ts';
 import { Segment } from './segment.ts';
 import type { EncodingCharacters, Hl7Message, ParseOptions } from './types.ts';
 
@@ -117,10 +117,13 @@ export function messageFromLines(lines: readonly string[], options: ParseOptions
       isIdCode(line.charCodeAt(2)) &&
       (line.length === 3 || line.charCodeAt(3) === fs);
     if (!ok) {
+      // Naming the previous segment helps find the line without quoting it (it may hold patient data).
+      const previous = segments[i - 1];
+      const after = previous ? ` (after ${formatLocation(previous.at())})` : '';
       throw parseError(
         ErrorCode.ParseInvalidSegment,
         IssueType.Structure,
-        `Segment ${i + 1} has no valid segment ID (expected three upper-case letters or digits, then the field separator); the line may be truncated or wrapped`,
+        `Segment ${i + 1}${after} has no valid segment ID (expected three upper-case letters or digits, then the field separator); the line may be truncated or wrapped`,
       );
     }
     const id = line.slice(0, 3);

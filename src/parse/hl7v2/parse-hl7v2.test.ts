@@ -111,7 +111,7 @@ describe('parseMessage', () => {
   it('When a segment line is truncated or wrapped, then it is parse.invalid-segment naming its number only', () => {
     const err = catchAdapterError(() => parseMessage(hl7(MSH, 'PID|1||SECRET', 'OB', 'OBX|1')));
     expect(err.code).toBe(ErrorCode.ParseInvalidSegment);
-    expect(diagnostics(err)).toContain('Segment 3 ');
+    expect(diagnostics(err)).toContain('Segment 3 (after PID[1]) ');
     expect(err.message).not.toContain('OB|');
     const wrapped = catchAdapterError(() => parseMessage(hl7(MSH, 'OBX|1|TX|||first line', 'continued text')));
     expect(wrapped.code).toBe(ErrorCode.ParseInvalidSegment);
