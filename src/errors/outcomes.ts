@@ -2,6 +2,9 @@ import type { OperationOutcome, OperationOutcomeIssue } from '@medplum/fhirtypes
 import { AdapterError } from './adapter-error.ts';
 import { ErrorCode } from './error-codes.ts';
 
+/** CodeSystem of studybridge's error codes, used in `issue.details.coding` so clients can match on them. */
+export const ERROR_CODE_SYSTEM = 'https://studybridge.org/fhir/CodeSystem/error-codes';
+
 /** The FHIR issue type codes studybridge uses (value set issue-type). */
 export const IssueType = {
   Invalid: 'invalid',

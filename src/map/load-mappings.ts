@@ -85,7 +85,8 @@ export async function loadMappings(dir: string): Promise<Mappings> {
     const lineCounter = new LineCounter();
     const doc = parseDocument(text, { lineCounter, uniqueKeys: true });
     if (doc.errors.length) {
-      for (const e of doc.errors) {
+      // After the first few errors YAML's parser mostly reports consequences of them.
+      for (const e of doc.errors.slice(0, 3)) {
         const pos = lineCounter.linePos(e.pos[0]);
         issues.push(issue('error', IssueType.Structure, e.message.split('\n')[0] ?? 'YAML error', {
           file: `${rel}:${pos.line}:${pos.col}`,

@@ -1,7 +1,7 @@
 import type { OperationOutcomeIssue, Resource } from '@medplum/fhirtypes';
 import { AdapterError } from '../errors/adapter-error.ts';
 import { ErrorCode } from '../errors/error-codes.ts';
-import { adapterError, adapterErrorFromIssues, IssueType, normalizeError } from '../errors/outcomes.ts';
+import { adapterError, adapterErrorFromIssues, ERROR_CODE_SYSTEM, IssueType, normalizeError } from '../errors/outcomes.ts';
 import type { Hl7Message, Hl7Segment } from '../parse/hl7v2/types.ts';
 import { deterministicUuid } from '../bundle/resource-ids.ts';
 import { assignRequests, type PlannedEntry } from './identity.ts';
@@ -175,6 +175,12 @@ export function mapMessage(message: Hl7Message, mappings: Mappings, options: Map
     .map((u) => ({
       severity: 'warning',
       code: 'code-invalid',
+      details: {
+        coding: [
+          { system: ERROR_CODE_SYSTEM, code: ErrorCode.MapUnmappedCode },
+          { ...(u.system ? { system: u.system } : {}), code: u.code },
+        ],
+      },
       diagnostics: `local code '${u.code}' has no mapping; passed through as ${u.system ?? 'local'} (flagged)`,
       expression: [u.location],
     }));
