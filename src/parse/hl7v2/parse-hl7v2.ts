@@ -9,7 +9,7 @@ import type { Hl7Message, ParseOptions } from './types.ts';
 /*
  * Why an own tokenizer instead of wrapping @medplum/core's Hl7Message: on the benchmark message of
  * parse-hl7v2.bench.ts (2 KB ORU^R01, 15 OBX, 60 values read), Medplum alone (no unescaping, no wrapper) ran at
- * 39-48 k msgs/s and this tokenizer, unescaping included, at ~122 k msgs/s on the same core (Node 24). A
+ * 39-48 k msgs/s and this tokenizer, unescaping included, at 118-122 k msgs/s on the same core (Node 24). A
  * wrapper hiding Medplum's quirks (0-based subcomponents and repetitions, TypeError on an absent repetition,
  * no escapes, no truncation character, no batches) would only be slower, and would not be shorter than a line
  * split, a lazy field split and indexOf scans.
