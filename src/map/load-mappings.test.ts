@@ -6,14 +6,17 @@ import { AdapterError } from '../errors/adapter-error.ts';
 import { loadMappings } from './load-mappings.ts';
 
 const REPO_MAPPINGS = path.resolve(import.meta.dirname, '../../mappings');
-let dir: string;
-afterEach(() => rm(dir, { recursive: true, force: true }));
+let dir: string | undefined;
+afterEach(async () => {
+  if (dir) await rm(dir, { recursive: true, force: true });
+});
 
 async function copyWith(files: Record<string, string>): Promise<string> {
-  dir = await mkdtemp(path.join(tmpdir(), 'sb-load-'));
-  await cp(REPO_MAPPINGS, dir, { recursive: true });
-  for (const [rel, text] of Object.entries(files)) await writeFile(path.join(dir, rel), text);
-  return dir;
+  const d = await mkdtemp(path.join(tmpdir(), 'sb-load-'));
+  dir = d;
+  await cp(REPO_MAPPINGS, d, { recursive: true });
+  for (const [rel, text] of Object.entries(files)) await writeFile(path.join(d, rel), text);
+  return d;
 }
 
 async function problems(d: string): Promise<string[]> {
@@ -70,7 +73,6 @@ describe('loadMappings', () => {
   });
 
   it('When the directory does not exist, then that is the one problem', async () => {
-    dir = path.join(tmpdir(), 'sb-does-not-exist');
-    expect((await problems(dir)).join()).toMatch(/cannot be read/);
+    expect((await problems(path.join(tmpdir(), 'sb-does-not-exist'))).join()).toMatch(/cannot be read/);
   });
 });
