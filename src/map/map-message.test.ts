@@ -71,7 +71,7 @@ describe('mapMessage: values', () => {
   ])('When SN is %s, then the value is %j', (sn, expected) => {
     const [obs] = observations(map([PID, OBR, `OBX|1|SN|CRP^hs-CRP^L||${sn}|mg/L|||||F`]));
     expect(obs).toMatchObject(expected);
-    expect(obs?.valueQuantity?.comparator === '=').toBe(false);
+    expect((obs?.valueQuantity?.comparator as string | undefined) === '=').toBe(false);
   });
 
   it('When OBX-2 is ST, TX, CWE or DT, then the matching value[x] is produced', () => {
