@@ -27,8 +27,14 @@ export async function measure(fn: () => unknown, durationMs = 3000): Promise<Run
   }
   const elapsed = now - start;
   samples.sort((a, b) => a - b);
-  const pct = (p: number): number => (samples[Math.min(samples.length - 1, Math.floor(samples.length * p))] ?? 0) * 1000;
-  return { iterations: samples.length, perSecond: (samples.length / elapsed) * 1000, p50Micros: pct(0.5), p99Micros: pct(0.99) };
+  const pct = (p: number): number =>
+    (samples[Math.min(samples.length - 1, Math.floor(samples.length * p))] ?? 0) * 1000;
+  return {
+    iterations: samples.length,
+    perSecond: (samples.length / elapsed) * 1000,
+    p50Micros: pct(0.5),
+    p99Micros: pct(0.99),
+  };
 }
 
 /** @returns One aligned line for a result table. */

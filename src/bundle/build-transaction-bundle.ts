@@ -19,7 +19,11 @@ export interface BundleOptions {
  * @returns The transaction Bundle.
  */
 export function buildTransactionBundle(mapped: MappedMessage, options: BundleOptions): Bundle {
-  const entry: BundleEntry[] = mapped.entries.map((e) => ({ fullUrl: e.fullUrl, resource: e.resource, request: e.request }));
+  const entry: BundleEntry[] = mapped.entries.map((e) => ({
+    fullUrl: e.fullUrl,
+    resource: e.resource,
+    request: e.request,
+  }));
   return {
     resourceType: 'Bundle',
     identifier: { system: `${options.identifierBase}/${mapped.sender.id}/message`, value: options.controlId },

@@ -69,7 +69,11 @@ export function adapterError(
 }
 
 /** @returns An {@link AdapterError} carrying several issues at once (for "report every problem"). */
-export function adapterErrorFromIssues(code: ErrorCode, issues: OperationOutcomeIssue[], cause?: unknown): AdapterError {
+export function adapterErrorFromIssues(
+  code: ErrorCode,
+  issues: OperationOutcomeIssue[],
+  cause?: unknown,
+): AdapterError {
   return new AdapterError(code, outcome(issues), { cause });
 }
 

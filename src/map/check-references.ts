@@ -35,9 +35,11 @@ export function checkReferences(m: Mappings): OperationOutcomeIssue[] {
     const file = `messages/${type.replace('^', '_')}.yaml`;
     manifest.resources.forEach((rule, i) => {
       ruleNames.add(rule.name);
-      if (!m.templates.has(rule.template)) bad(`${file}:/resources/${i}/template`, `unknown template '${rule.template}'`);
+      if (!m.templates.has(rule.template))
+        bad(`${file}:/resources/${i}/template`, `unknown template '${rule.template}'`);
       rule.companions?.forEach((c, j) => {
-        if (!m.templates.has(c.template)) bad(`${file}:/resources/${i}/companions/${j}/template`, `unknown template '${c.template}'`);
+        if (!m.templates.has(c.template))
+          bad(`${file}:/resources/${i}/companions/${j}/template`, `unknown template '${c.template}'`);
       });
     });
   }
@@ -82,9 +84,14 @@ export function checkReferences(m: Mappings): OperationOutcomeIssue[] {
   }
   if (!m.senders.some((s) => s.match.sendingApplication === '*' && s.match.sendingFacility === '*')) {
     issues.push(
-      issue('warning', IssueType.Informational, 'no catch-all sender (match * / *): messages from unknown senders are rejected', {
-        file: 'senders/',
-      }),
+      issue(
+        'warning',
+        IssueType.Informational,
+        'no catch-all sender (match * / *): messages from unknown senders are rejected',
+        {
+          file: 'senders/',
+        },
+      ),
     );
   }
   return issues.filter((i) => i.severity === 'error');

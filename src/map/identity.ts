@@ -52,19 +52,31 @@ export function assignRequests(
   for (const { instance, resource } of built) {
     const type = resource.resourceType;
     if ((instance.rule.request ?? RequestMode.ConditionalUpdate) === RequestMode.UpdateById) {
-      const id = deterministicUuid(`${base.sender.id}|${base.message.controlId}|${instance.rule.name}|${instance.segment.index}`);
+      const id = deterministicUuid(
+        `${base.sender.id}|${base.message.controlId}|${instance.rule.name}|${instance.segment.index}`,
+      );
       const { resourceType, ...rest } = resource;
       const withId = { resourceType, id, ...rest } as Resource;
-      out.push({ fullUrl: instance.fullUrl, resource: withId, request: { method: 'PUT', url: `${type}/${id}` }, instance });
+      out.push({
+        fullUrl: instance.fullUrl,
+        resource: withId,
+        request: { method: 'PUT', url: `${type}/${id}` },
+        instance,
+      });
       continue;
     }
     const identifier = (resource as { identifier?: Identifier[] }).identifier?.[0];
     if (!identifier?.system || !identifier.value) {
       errors.push(
-        adapterError(ErrorCode.MapRequiredMissing, IssueType.Required, `${type} has no business identifier to make resending idempotent`, {
-          hl7: where(instance),
-          fhir: `${type}.identifier`,
-        }),
+        adapterError(
+          ErrorCode.MapRequiredMissing,
+          IssueType.Required,
+          `${type} has no business identifier to make resending idempotent`,
+          {
+            hl7: where(instance),
+            fhir: `${type}.identifier`,
+          },
+        ),
       );
       continue;
     }
@@ -87,7 +99,12 @@ export function assignRequests(
 }
 
 /** Keeps the first of several entries that are one real-world thing, and points references to the others at it. */
-function mergeSame(group: PlannedEntry[], out: PlannedEntry[], aliases: Map<string, string>, warnings: OperationOutcomeIssue[]): void {
+function mergeSame(
+  group: PlannedEntry[],
+  out: PlannedEntry[],
+  aliases: Map<string, string>,
+  warnings: OperationOutcomeIssue[],
+): void {
   const [kept, ...dropped] = group as [PlannedEntry, ...PlannedEntry[]];
   const keptJson = JSON.stringify(kept.resource);
   for (const d of dropped) {
@@ -109,11 +126,15 @@ function rewriteReferences<T>(value: T, aliases: ReadonlyMap<string, string>): T
   if (!value || typeof value !== 'object') return value;
   const out: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(value)) {
-    out[k] = k === 'reference' && typeof v === 'string' && aliases.has(v) ? aliases.get(v) : rewriteReferences(v, aliases);
+    out[k] =
+      k === 'reference' && typeof v === 'string' && aliases.has(v) ? aliases.get(v) : rewriteReferences(v, aliases);
   }
   // A list of references may now name the same resource twice (DiagnosticReport.specimen).
   for (const [k, v] of Object.entries(out)) {
-    if (Array.isArray(v) && v.every((x) => x && typeof x === 'object' && 'reference' in x && Object.keys(x).length === 1)) {
+    if (
+      Array.isArray(v) &&
+      v.every((x) => x && typeof x === 'object' && 'reference' in x && Object.keys(x).length === 1)
+    ) {
       out[k] = v.filter((x, i) => v.findIndex((y) => y.reference === x.reference) === i);
     }
   }
@@ -124,7 +145,12 @@ function disambiguate(group: PlannedEntry[], base: MessageContext, out: PlannedE
   const path = group[0]?.instance.rule.disambiguateBy;
   const suffixes = group.map((e) => {
     if (!path) return '';
-    const ref = resolveFirst(path, { ...base, segment: e.instance.segment, scope: e.instance.scope, instance: e.instance });
+    const ref = resolveFirst(path, {
+      ...base,
+      segment: e.instance.segment,
+      scope: e.instance.scope,
+      instance: e.instance,
+    });
     const v = ref ? textAt(ref).trim() : '';
     return isEmpty(v) ? '' : v;
   });
@@ -144,6 +170,10 @@ function disambiguate(group: PlannedEntry[], base: MessageContext, out: PlannedE
     const [first, ...rest] = res.identifier;
     const identifier = { ...first, value: `${first?.value}/${suffixes[i]}` };
     const updated = { ...res, identifier: [identifier, ...rest] } as Resource;
-    out[out.indexOf(e)] = { ...e, resource: updated, request: { method: 'PUT', url: conditionalUrl(res.resourceType, identifier) } };
+    out[out.indexOf(e)] = {
+      ...e,
+      resource: updated,
+      request: { method: 'PUT', url: conditionalUrl(res.resourceType, identifier) },
+    };
   });
 }

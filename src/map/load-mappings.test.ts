@@ -41,11 +41,14 @@ describe('loadMappings', () => {
   it('When several files are wrong, then every problem is reported at once with file and path', async () => {
     const d = await copyWith({
       'tables/broken.yaml': 'name: Broken Name\nmap: {}\nunknown: maybe\n',
-      'templates/Bad.yaml': 'status: { $frm: OBX.11 }\ncode: { $from: OBX.3, $as: no-such-converter }\nx: { $from: "OBX 5" }\n',
+      'templates/Bad.yaml':
+        'status: { $frm: OBX.11 }\ncode: { $from: OBX.3, $as: no-such-converter }\nx: { $from: "OBX 5" }\n',
       'units/more.yaml': 'aliases:\n  - { from: weird, to: "not a unit" }\n',
       'analytes/zz-bad.yaml': 'analytes:\n  - { id: Bad_Id, code: "1", display: x, source: y, unit: "mg/dl/zz" }\n',
-      'senders/zz-bad.yaml': 'id: zz\nmatch: { sendingApplication: A, sendingFacility: B }\nlocalCodeSystem: nope\ntimezone: "+25:00"\nunmappedCodes: reject\n',
-      'messages/broken.yaml': 'message: ORU^R01\nversions: [2.5.1]\ncontext: {}\nresources: [ { name: x, segment: OBX, resource: Observation, template: Missing } ]\n',
+      'senders/zz-bad.yaml':
+        'id: zz\nmatch: { sendingApplication: A, sendingFacility: B }\nlocalCodeSystem: nope\ntimezone: "+25:00"\nunmappedCodes: reject\n',
+      'messages/broken.yaml':
+        'message: ORU^R01\nversions: [2.5.1]\ncontext: {}\nresources: [ { name: x, segment: OBX, resource: Observation, template: Missing } ]\n',
       'senders/yaml-error.yaml': 'id: [unclosed\n',
     });
     const found = await problems(d);
@@ -69,7 +72,9 @@ describe('loadMappings', () => {
       'senders/zz-x.yaml':
         'id: zz-x\nmatch: { sendingApplication: A, sendingFacility: B }\nlocalCodeSystem: https://x.org/c\ntimezone: Z\nunmappedCodes: reject\ncodes:\n  - { local: Q, analyte: no-such-analyte }\n',
     });
-    expect((await problems(d)).join('\n')).toMatch(/senders\/zz-x\.yaml:\/codes\/0\/analyte :: unknown analyte 'no-such-analyte'/);
+    expect((await problems(d)).join('\n')).toMatch(
+      /senders\/zz-x\.yaml:\/codes\/0\/analyte :: unknown analyte 'no-such-analyte'/,
+    );
   });
 
   it('When the directory does not exist, then that is the one problem', async () => {

@@ -88,9 +88,11 @@ export async function loadMappings(dir: string): Promise<Mappings> {
       // After the first few errors YAML's parser mostly reports consequences of them.
       for (const e of doc.errors.slice(0, 3)) {
         const pos = lineCounter.linePos(e.pos[0]);
-        issues.push(issue('error', IssueType.Structure, e.message.split('\n')[0] ?? 'YAML error', {
-          file: `${rel}:${pos.line}:${pos.col}`,
-        }));
+        issues.push(
+          issue('error', IssueType.Structure, e.message.split('\n')[0] ?? 'YAML error', {
+            file: `${rel}:${pos.line}:${pos.col}`,
+          }),
+        );
       }
       continue;
     }
@@ -115,7 +117,8 @@ function indexFiles(dir: string, files: LoadedFile[], issues: OperationOutcomeIs
   };
 
   const settingsFile = byKind('settings')[0];
-  if (!settingsFile) issues.push(issue('error', IssueType.Required, 'settings.yaml is missing', { file: 'settings.yaml' }));
+  if (!settingsFile)
+    issues.push(issue('error', IssueType.Required, 'settings.yaml is missing', { file: 'settings.yaml' }));
   const settings = (settingsFile?.data as Settings | undefined) ?? {
     canonicalBase: 'https://studybridge.org/fhir',
     identifierBase: 'https://studybridge.org/fhir/id',
@@ -192,7 +195,9 @@ function indexFiles(dir: string, files: LoadedFile[], issues: OperationOutcomeIs
         try {
           codingSystemPatterns.push({ pattern: new RegExp(s.pattern), uri: s.uri });
         } catch {
-          issues.push(issue('error', IssueType.Value, 'invalid regular expression', { file: `${f.rel}:/systems/${i}` }));
+          issues.push(
+            issue('error', IssueType.Value, 'invalid regular expression', { file: `${f.rel}:/systems/${i}` }),
+          );
         }
       }
     });

@@ -92,7 +92,11 @@ describe('mapMessage: values', () => {
       'valueDateTime',
     ]);
     expect(obs[1]?.valueString).toBe('line one\nline two');
-    expect(obs[2]?.valueCodeableConcept?.coding?.[0]).toEqual({ system: 'http://snomed.info/sct', code: '260373001', display: 'Detected' });
+    expect(obs[2]?.valueCodeableConcept?.coding?.[0]).toEqual({
+      system: 'http://snomed.info/sct',
+      code: '260373001',
+      display: 'Detected',
+    });
     expect(obs[3]?.valueDateTime).toBe('2026-11-20');
   });
 
@@ -118,7 +122,9 @@ describe('mapMessage: status, time and notes', () => {
   });
 
   it('When OBX-11 is not a table 0085 code, then the error names it', () => {
-    expect(mapError([PID, OBR, 'OBX|1|NM|CRP^a^L||1|mg/L|||||Q']).outcome.issue?.[0]?.expression).toEqual(['OBX[1].11']);
+    expect(mapError([PID, OBR, 'OBX|1|NM|CRP^a^L||1|mg/L|||||Q']).outcome.issue?.[0]?.expression).toEqual([
+      'OBX[1].11',
+    ]);
   });
 
   it('When the value is empty and the result cannot be obtained, then dataAbsentReason says not-performed', () => {
@@ -129,17 +135,35 @@ describe('mapMessage: status, time and notes', () => {
 
   it('When OBX-14 has no zone, then the sender zone is applied; with a zone it is kept; a day stays a day', () => {
     const obs = observations(
-      map([PID, OBR, 'OBX|1|NM|CRP^a^L||1|mg/L|||||F|||202611200730', 'OBX|2|NM|CRP^a^L|2|1|mg/L|||||F|||202611200730-0500', 'OBX|3|NM|CRP^a^L|3|1|mg/L|||||F|||20261120']),
+      map([
+        PID,
+        OBR,
+        'OBX|1|NM|CRP^a^L||1|mg/L|||||F|||202611200730',
+        'OBX|2|NM|CRP^a^L|2|1|mg/L|||||F|||202611200730-0500',
+        'OBX|3|NM|CRP^a^L|3|1|mg/L|||||F|||20261120',
+      ]),
     );
-    expect(obs.map((o) => o.effectiveDateTime)).toEqual(['2026-11-20T07:30:00+08:00', '2026-11-20T07:30:00-05:00', '2026-11-20']);
+    expect(obs.map((o) => o.effectiveDateTime)).toEqual([
+      '2026-11-20T07:30:00+08:00',
+      '2026-11-20T07:30:00-05:00',
+      '2026-11-20',
+    ]);
   });
 
   it('When OBX-14 is not a date, then the error names OBX[1].14', () => {
-    expect(mapError([PID, OBR, 'OBX|1|NM|CRP^a^L||1|mg/L|||||F|||20261340']).outcome.issue?.[0]?.expression?.[0]).toMatch(/^OBX\[1\]\.14/);
+    expect(
+      mapError([PID, OBR, 'OBX|1|NM|CRP^a^L||1|mg/L|||||F|||20261340']).outcome.issue?.[0]?.expression?.[0],
+    ).toMatch(/^OBX\[1\]\.14/);
   });
 
   it('When NTE follows OBR and OBX, then they become ServiceRequest.note and Observation.note', () => {
-    const m = map([PID, OBR, 'NTE|1||order comment', 'OBX|1|NM|CRP^a^L||1|mg/L|||||F', 'NTE|1||first line~second line']);
+    const m = map([
+      PID,
+      OBR,
+      'NTE|1||order comment',
+      'OBX|1|NM|CRP^a^L||1|mg/L|||||F',
+      'NTE|1||first line~second line',
+    ]);
     const sr = m.entries.find((e) => e.resource.resourceType === 'ServiceRequest')?.resource as ServiceRequest;
     expect(sr.note).toEqual([{ text: 'order comment' }]);
     expect(observations(m)[0]?.note).toEqual([{ text: 'first line\nsecond line' }]);
@@ -154,12 +178,19 @@ describe('mapMessage: codes and identity', () => {
   });
 
   it('When a local code is unmapped under pass-through, then the Observation is flagged, unprofiled, and reported', () => {
-    const m = map([PID, OBR, 'OBX|1|NM|NOPE^Unknown^L||1|mg/L|||||F'], 'MSH|^~\\&|LENIENT|ANY|SB|SB|20261121||ORU^R01|M2|P|2.5.1');
+    const m = map(
+      [PID, OBR, 'OBX|1|NM|NOPE^Unknown^L||1|mg/L|||||F'],
+      'MSH|^~\\&|LENIENT|ANY|SB|SB|20261121||ORU^R01|M2|P|2.5.1',
+    );
     const [obs] = observations(m);
     expect(obs?.meta?.tag?.[0]?.code).toBe('unmapped-code');
     expect(obs?.meta?.profile).toBeUndefined();
-    expect(obs?.code.coding).toEqual([{ system: 'https://example.org/lenient-lab-codes', code: 'NOPE', display: 'Unknown' }]);
-    expect(m.unmapped).toEqual([expect.objectContaining({ code: 'NOPE', location: 'OBX[1].3', action: 'passed-through' })]);
+    expect(obs?.code.coding).toEqual([
+      { system: 'https://example.org/lenient-lab-codes', code: 'NOPE', display: 'Unknown' },
+    ]);
+    expect(m.unmapped).toEqual([
+      expect.objectContaining({ code: 'NOPE', location: 'OBX[1].3', action: 'passed-through' }),
+    ]);
     expect(m.warnings[0]?.details?.coding?.[0]?.code).toBe('map.unmapped-code');
   });
 
@@ -168,13 +199,19 @@ describe('mapMessage: codes and identity', () => {
     expect(map(segs).entries.map((e) => e.request.url)).toEqual(map(segs).entries.map((e) => e.request.url));
     const urls = map(segs).entries.map((e) => e.request.url);
     expect(urls).toContain('Patient?identifier=https%3A%2F%2Fexample.org%2Fhosp-mrn|P001');
-    expect(urls).toContain('Observation?identifier=https%3A%2F%2Fstudybridge.org%2Ffhir%2Fid%2Fstrict-lab%2Fobservation|FL1%2FCRP');
+    expect(urls).toContain(
+      'Observation?identifier=https%3A%2F%2Fstudybridge.org%2Ffhir%2Fid%2Fstrict-lab%2Fobservation|FL1%2FCRP',
+    );
   });
 
   it('When a correction arrives in another message, then it targets the same Observation', () => {
     const original = map([PID, OBR, 'OBX|1|NM|CRP^a^L||1|mg/L|||||F']);
-    const corrected = map([PID, OBR, 'OBX|1|NM|CRP^a^L||1.2|mg/L|||||C'], 'MSH|^~\\&|STRICT|HOSP|SB|SB|20261122||ORU^R01|MSG2|P|2.5.1');
-    const url = (m: MappedMessage): unknown => m.entries.find((e) => e.resource.resourceType === 'Observation')?.request.url;
+    const corrected = map(
+      [PID, OBR, 'OBX|1|NM|CRP^a^L||1.2|mg/L|||||C'],
+      'MSH|^~\\&|STRICT|HOSP|SB|SB|20261122||ORU^R01|MSG2|P|2.5.1',
+    );
+    const url = (m: MappedMessage): unknown =>
+      m.entries.find((e) => e.resource.resourceType === 'Observation')?.request.url;
     expect(url(corrected)).toBe(url(original));
     expect(observations(corrected)[0]?.status).toBe('corrected');
   });
@@ -187,7 +224,15 @@ describe('mapMessage: codes and identity', () => {
   });
 
   it('When two SPM share a specimen ID, then they are one Specimen and references point to it', () => {
-    const m = map([PID, OBR, 'OBX|1|NM|CRP^a^L||1|mg/L|||||F', 'SPM|1|S1||BLD', 'OBR|2|PL2|FL2|1558-6^Glu^LN', 'OBX|1|NM|GLU^g^L||5|mmol/L|||||F', 'SPM|2|S1||BLD']);
+    const m = map([
+      PID,
+      OBR,
+      'OBX|1|NM|CRP^a^L||1|mg/L|||||F',
+      'SPM|1|S1||BLD',
+      'OBR|2|PL2|FL2|1558-6^Glu^LN',
+      'OBX|1|NM|GLU^g^L||5|mmol/L|||||F',
+      'SPM|2|S1||BLD',
+    ]);
     const specimens = m.entries.filter((e) => e.resource.resourceType === 'Specimen');
     expect(specimens).toHaveLength(1);
     expect(observations(m).map((o) => o.specimen?.reference)).toEqual([specimens[0]?.fullUrl, specimens[0]?.fullUrl]);
@@ -195,13 +240,19 @@ describe('mapMessage: codes and identity', () => {
 
   it('When one ORC precedes two OBR, then only the first OBR takes its placer number', () => {
     const m = map([PID, 'ORC|RE|ORCPL', 'OBR|1||F1|4548-4^a^LN', 'OBR|2||F2|1558-6^b^LN']);
-    const srs = m.entries.map((e) => e.resource).filter((r): r is ServiceRequest => r.resourceType === 'ServiceRequest');
+    const srs = m.entries
+      .map((e) => e.resource)
+      .filter((r): r is ServiceRequest => r.resourceType === 'ServiceRequest');
     expect(srs.map((s) => s.identifier?.[0]?.value)).toEqual(['ORCPL', 'F2']);
   });
 
   it('When the message type has no manifest, then it is unsupported (answered AR)', () => {
-    expect(mapError([PID], 'MSH|^~\\&|STRICT|HOSP|SB|SB|20261121||ADT^A01|M3|P|2.5.1').code).toBe('parse.unsupported-message');
-    expect(mapError([PID], 'MSH|^~\\&|STRICT|HOSP|SB|SB|20261121||ORU^R01|M3|P|2.2').code).toBe('parse.unsupported-message');
+    expect(mapError([PID], 'MSH|^~\\&|STRICT|HOSP|SB|SB|20261121||ADT^A01|M3|P|2.5.1').code).toBe(
+      'parse.unsupported-message',
+    );
+    expect(mapError([PID], 'MSH|^~\\&|STRICT|HOSP|SB|SB|20261121||ORU^R01|M3|P|2.2').code).toBe(
+      'parse.unsupported-message',
+    );
   });
 
   it('When a value converts, then its quantity keeps no more precision than was sent', () => {

@@ -1,7 +1,13 @@
 import type { OperationOutcomeIssue, Resource } from '@medplum/fhirtypes';
 import { AdapterError } from '../errors/adapter-error.ts';
 import { ErrorCode } from '../errors/error-codes.ts';
-import { adapterError, adapterErrorFromIssues, ERROR_CODE_SYSTEM, IssueType, normalizeError } from '../errors/outcomes.ts';
+import {
+  adapterError,
+  adapterErrorFromIssues,
+  ERROR_CODE_SYSTEM,
+  IssueType,
+  normalizeError,
+} from '../errors/outcomes.ts';
 import type { Hl7Message, Hl7Segment } from '../parse/hl7v2/types.ts';
 import { deterministicUuid } from '../bundle/resource-ids.ts';
 import { assignRequests, type PlannedEntry } from './identity.ts';
@@ -40,9 +46,14 @@ export function matchSender(message: Hl7Message, mappings: Mappings): Sender {
       (s.match.sendingFacility === '*' || s.match.sendingFacility === facility),
   );
   if (!found) {
-    throw adapterError(ErrorCode.MapRequiredMissing, IssueType.NotSupported, 'no sender configuration matches MSH-3/MSH-4', {
-      hl7: 'MSH[1].3',
-    });
+    throw adapterError(
+      ErrorCode.MapRequiredMissing,
+      IssueType.NotSupported,
+      'no sender configuration matches MSH-3/MSH-4',
+      {
+        hl7: 'MSH[1].3',
+      },
+    );
   }
   return found;
 }
@@ -55,9 +66,14 @@ export function manifestFor(message: Hl7Message, mappings: Mappings): MessageMan
   const type = `${message.messageCode}^${message.triggerEvent}`;
   const manifest = mappings.manifests.get(type);
   if (!manifest) {
-    throw adapterError(ErrorCode.ParseUnsupportedMessage, IssueType.NotSupported, `message type ${type} is not supported`, {
-      hl7: 'MSH[1].9',
-    });
+    throw adapterError(
+      ErrorCode.ParseUnsupportedMessage,
+      IssueType.NotSupported,
+      `message type ${type} is not supported`,
+      {
+        hl7: 'MSH[1].9',
+      },
+    );
   }
   if (!manifest.versions.includes(message.version)) {
     throw adapterError(
@@ -115,7 +131,8 @@ function planInstances(base: MessageContext, manifest: MessageManifest): Mutable
         companions: [],
         sources: new Map(),
       };
-      if (rule.when && !evaluateCondition(rule.when, { ...base, segment: seg, scope: snapshot, instance: inst })) continue;
+      if (rule.when && !evaluateCondition(rule.when, { ...base, segment: seg, scope: snapshot, instance: inst }))
+        continue;
       instances.push(inst);
       previous.push(inst);
     }
@@ -168,7 +185,12 @@ export function mapMessage(message: Hl7Message, mappings: Mappings, options: Map
   const planned = errors.length ? [] : assignRequests(built, base, errors, identityWarnings);
   if (errors.length) {
     const first = errors[0] as AdapterError;
-    throw errors.length === 1 ? first : adapterErrorFromIssues(first.code, errors.flatMap((e) => e.outcome.issue ?? []));
+    throw errors.length === 1
+      ? first
+      : adapterErrorFromIssues(
+          first.code,
+          errors.flatMap((e) => e.outcome.issue ?? []),
+        );
   }
   const warnings: OperationOutcomeIssue[] = base.unmapped
     .filter((u) => u.action === 'passed-through')

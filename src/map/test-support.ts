@@ -69,6 +69,9 @@ export async function loadTestMappings(): Promise<{ mappings: Mappings; cleanup:
  * @param msh - Replacement MSH, when a test needs another header.
  * @returns The parsed message.
  */
-export function oru(segments: string[], msh = 'MSH|^~\\&|STRICT|HOSP|SB|SB|20261121083000+0800||ORU^R01^ORU_R01|MSG1|P|2.5.1'): Hl7Message {
+export function oru(
+  segments: string[],
+  msh = 'MSH|^~\\&|STRICT|HOSP|SB|SB|20261121083000+0800||ORU^R01^ORU_R01|MSG1|P|2.5.1',
+): Hl7Message {
   return parseMessage([msh, ...segments].join('\r'));
 }

@@ -18,7 +18,12 @@ export interface ConvertDeps {
   parse?: ParseOptions;
 }
 
-function failed(index: number, err: unknown, controlId?: string, extra: OperationOutcomeIssue[] = []): ConvertedMessage {
+function failed(
+  index: number,
+  err: unknown,
+  controlId?: string,
+  extra: OperationOutcomeIssue[] = [],
+): ConvertedMessage {
   const error = normalizeError(err);
   return {
     index,

@@ -18,6 +18,9 @@ export interface ConverterOptions {
  * @returns The conversion function.
  */
 export async function createConverter(options: ConverterOptions): Promise<ConvertFn> {
-  const [mappings, validator] = await Promise.all([loadMappings(options.mappingsDir), loadValidator({ profilesDir: options.profilesDir })]);
+  const [mappings, validator] = await Promise.all([
+    loadMappings(options.mappingsDir),
+    loadValidator({ profilesDir: options.profilesDir }),
+  ]);
   return createConvert({ mappings, validator });
 }

@@ -9,13 +9,18 @@ import type { ResourceValidator } from '../validate/types.ts';
  * @param validator - Base R4 + profile validator.
  * @returns The issues, errors and warnings alike.
  */
-export function validateEntries(entries: readonly PlannedEntry[], validator: ResourceValidator): OperationOutcomeIssue[] {
+export function validateEntries(
+  entries: readonly PlannedEntry[],
+  validator: ResourceValidator,
+): OperationOutcomeIssue[] {
   const issues: OperationOutcomeIssue[] = [];
   for (const entry of entries) {
     for (const found of validator.validate(entry.resource)) {
       const path = found.expression?.[0] ?? '';
       const element = /^[A-Za-z]+\.([A-Za-z]+)/.exec(path)?.[1];
-      const hl7 = (element && entry.instance.sources.get(element)) ?? `${entry.instance.segment.id}[${entry.instance.segment.occurrence}]`;
+      const hl7 =
+        (element && entry.instance.sources.get(element)) ??
+        `${entry.instance.segment.id}[${entry.instance.segment.occurrence}]`;
       issues.push({ ...found, expression: [...(found.expression ?? []), hl7] });
     }
   }

@@ -14,7 +14,9 @@ export const cweToCodeableConcept: Converter = (ref, ctx, directive) => {
   // `$defaultSystem` names the HL7 table a bare code (no coding system sent) belongs to, e.g. v2-0487 for SPM-4.
   const defaultSystem = directive.$defaultSystem as string | undefined;
   if (defaultSystem && !fixedSystem) {
-    codings = codings.map((c, i) => (componentAt(ref, CWE_TRIPLETS[i]?.[2] ?? 3).trim() ? c : { ...c, system: defaultSystem }));
+    codings = codings.map((c, i) =>
+      componentAt(ref, CWE_TRIPLETS[i]?.[2] ?? 3).trim() ? c : { ...c, system: defaultSystem },
+    );
   }
   const original = componentAt(ref, 9).trim();
   const text = !isEmpty(original) ? original : undefined;
@@ -42,7 +44,8 @@ export const labCode: Converter = (ref, ctx) => {
     const first = sent[0];
     const location = locationOf(ref);
     const action = ctx.sender.unmappedCodes === 'reject' ? 'rejected' : 'passed-through';
-    if (first?.code) ctx.unmapped.push({ code: first.code, system: first.system, display: first.display, location, action });
+    if (first?.code)
+      ctx.unmapped.push({ code: first.code, system: first.system, display: first.display, location, action });
     if (action === 'rejected' || !first) {
       throw adapterError(
         ErrorCode.MapUnmappedCode,

@@ -9,7 +9,10 @@ import type { Converter } from './converter.ts';
 export const toDateTime: Converter = (ref, ctx) => {
   const text = textAt({ ...ref, path: { ...ref.path, component: ref.path.component ?? 1 } }).trim();
   if (isEmpty(text)) return undefined;
-  return parseHl7DateTime(text, { defaultZone: ctx.sender.timezone, where: ref.seg.at(ref.path.field, ref.path.component ?? 1) }).value;
+  return parseHl7DateTime(text, {
+    defaultZone: ctx.sender.timezone,
+    where: ref.seg.at(ref.path.field, ref.path.component ?? 1),
+  }).value;
 };
 
 /** DT/DTM → FHIR date (the day part only; a birth time does not belong in birthDate). */
@@ -25,6 +28,9 @@ export const toDate: Converter = (ref, ctx) => {
 export const toInstant: Converter = (ref, ctx) => {
   const text = textAt({ ...ref, path: { ...ref.path, component: ref.path.component ?? 1 } }).trim();
   if (isEmpty(text)) return undefined;
-  const dt = parseHl7DateTime(text, { defaultZone: ctx.sender.timezone, where: ref.seg.at(ref.path.field, ref.path.component ?? 1) });
+  const dt = parseHl7DateTime(text, {
+    defaultZone: ctx.sender.timezone,
+    where: ref.seg.at(ref.path.field, ref.path.component ?? 1),
+  });
   return dt.value.includes('T') ? dt.value : undefined;
 };

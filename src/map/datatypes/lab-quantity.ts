@@ -38,7 +38,8 @@ function sentUnit(ctx: EvalContext, directive: Directive, defaultUnit?: string):
     const code = componentAt(ref, 1).trim();
     const system = componentAt(ref, 3).trim().toUpperCase();
     const location = locationOf(ref);
-    if ((system === 'UCUM' || system === UCUM.toUpperCase()) && validUcum(code)) return { original: code, ucum: code, location };
+    if ((system === 'UCUM' || system === UCUM.toUpperCase()) && validUcum(code))
+      return { original: code, ucum: code, location };
     const text = code || componentAt(ref, 2).trim();
     return { ...resolveUnit(text, ctx.mappings.unitAliases), location };
   }
@@ -81,11 +82,21 @@ function quantity(n: Num, unit: SentUnit, analyte: Analyte | undefined, ctx: Eva
     };
   }
   const fail = (reason: string): never => {
-    throw adapterError(ErrorCode.MapUnitConversion, IssueType.Value, `${reason} (analyte '${analyte?.id}', canonical unit ${target})`, {
-      hl7: unit.location ?? where,
-    });
+    throw adapterError(
+      ErrorCode.MapUnitConversion,
+      IssueType.Value,
+      `${reason} (analyte '${analyte?.id}', canonical unit ${target})`,
+      {
+        hl7: unit.location ?? where,
+      },
+    );
   };
-  if (!unit.ucum) fail(unit.original ? `unit '${unit.original}' is not UCUM and has no alias` : 'no unit was sent and none is configured');
+  if (!unit.ucum)
+    fail(
+      unit.original
+        ? `unit '${unit.original}' is not UCUM and has no alias`
+        : 'no unit was sent and none is configured',
+    );
   const linear = analyte?.conversions?.find((c) => c.from === unit.ucum);
   let value: number;
   if (linear) value = n.value * linear.multiply + (linear.add ?? 0);
@@ -157,7 +168,12 @@ export const labStructuredNumeric: Converter = (ref, ctx, directive) => {
   const second = num(n2);
   if (!second || (comparator && comparator !== '=')) return asString();
   if (sep === '-') {
-    return { valueRange: { low: quantity(first, unit, analyte, ctx, where), high: quantity(second, unit, analyte, ctx, where) } };
+    return {
+      valueRange: {
+        low: quantity(first, unit, analyte, ctx, where),
+        high: quantity(second, unit, analyte, ctx, where),
+      },
+    };
   }
   if (sep === ':' || sep === '/') {
     return { valueRatio: { numerator: { value: first.value }, denominator: { value: second.value } } };

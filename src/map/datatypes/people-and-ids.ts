@@ -11,7 +11,9 @@ function comp(ref: FieldRef, c: number, s?: number): string | undefined {
 }
 
 function compact<T extends object>(obj: T): T | undefined {
-  const out = Object.fromEntries(Object.entries(obj).filter(([, v]) => v !== undefined && !(Array.isArray(v) && !v.length)));
+  const out = Object.fromEntries(
+    Object.entries(obj).filter(([, v]) => v !== undefined && !(Array.isArray(v) && !v.length)),
+  );
   return Object.keys(out).length ? (out as T) : undefined;
 }
 
@@ -20,7 +22,13 @@ function compact<T extends object>(obj: T): T | undefined {
  * `urn:oid:` for an ISO universal ID, else a URI under studybridge's identifier base scoped to the sender, so that
  * values from two hospitals never collide.
  */
-export function authoritySystem(ctx: EvalContext, namespace?: string, universalId?: string, idType?: string, kind = 'id'): string {
+export function authoritySystem(
+  ctx: EvalContext,
+  namespace?: string,
+  universalId?: string,
+  idType?: string,
+  kind = 'id',
+): string {
   const configured = namespace ? ctx.sender.identifierSystems?.[namespace] : undefined;
   if (configured) return configured;
   if (universalId && (idType ?? '').toUpperCase() === 'ISO') return `urn:oid:${universalId}`;
@@ -48,7 +56,13 @@ export const eiToIdentifier: Converter = (ref, ctx, directive) => {
   return compact<Identifier>({
     ...(typeCode ? { type: { coding: [{ system: V2_0203, code: typeCode }] } } : {}),
     // Placer and filler numbers come from different numbering schemes: keep their fallback systems apart.
-    system: authoritySystem(ctx, comp(ref, 2), comp(ref, 3), comp(ref, 4), typeCode === 'PLAC' ? 'placer-order' : typeCode === 'FILL' ? 'filler-order' : 'entity'),
+    system: authoritySystem(
+      ctx,
+      comp(ref, 2),
+      comp(ref, 3),
+      comp(ref, 4),
+      typeCode === 'PLAC' ? 'placer-order' : typeCode === 'FILL' ? 'filler-order' : 'entity',
+    ),
     value,
   });
 };
@@ -79,7 +93,9 @@ export const xadToAddress: Converter = (ref) =>
 
 /** XTN → ContactPoint: email from XTN.4, else a phone number from XTN.5–7 or the legacy XTN.1. */
 export const xtnToContactPoint: Converter = (ref) => {
-  const use = ({ PRN: 'home', WPN: 'work', ORN: 'home', VHN: 'temp' } as Record<string, ContactPoint['use']>)[comp(ref, 2) ?? ''];
+  const use = ({ PRN: 'home', WPN: 'work', ORN: 'home', VHN: 'temp' } as Record<string, ContactPoint['use']>)[
+    comp(ref, 2) ?? ''
+  ];
   const email = comp(ref, 4);
   if (email || comp(ref, 3) === 'Internet' || comp(ref, 2) === 'NET') {
     return email ? compact<ContactPoint>({ system: 'email', value: email, use }) : undefined;
@@ -100,7 +116,14 @@ export const xcnToReference: Converter = (ref, ctx) => {
   const display = [comp(ref, 6), comp(ref, 3), comp(ref, 4), comp(ref, 2, 1) ?? comp(ref, 2)].filter(Boolean).join(' ');
   if (!id && !display) return undefined;
   return compact<Reference>({
-    ...(id ? { identifier: { system: authoritySystem(ctx, comp(ref, 9, 1), comp(ref, 9, 2), comp(ref, 9, 3), 'practitioner'), value: id } } : {}),
+    ...(id
+      ? {
+          identifier: {
+            system: authoritySystem(ctx, comp(ref, 9, 1), comp(ref, 9, 2), comp(ref, 9, 3), 'practitioner'),
+            value: id,
+          },
+        }
+      : {}),
     display: display || undefined,
   });
 };
@@ -111,7 +134,14 @@ export const xonToReference: Converter = (ref, ctx) => {
   const id = comp(ref, 10) ?? comp(ref, 3);
   if (!name && !id) return undefined;
   return compact<Reference>({
-    ...(id ? { identifier: { system: authoritySystem(ctx, comp(ref, 6, 1), comp(ref, 6, 2), comp(ref, 6, 3), 'organization'), value: id } } : {}),
+    ...(id
+      ? {
+          identifier: {
+            system: authoritySystem(ctx, comp(ref, 6, 1), comp(ref, 6, 2), comp(ref, 6, 3), 'organization'),
+            value: id,
+          },
+        }
+      : {}),
     display: name,
   });
 };
@@ -122,7 +152,9 @@ export const cweToReference: Converter = (ref, ctx) => {
   const display = comp(ref, 2);
   if (!id && !display) return undefined;
   return compact<Reference>({
-    ...(id ? { identifier: { system: authoritySystem(ctx, comp(ref, 3), undefined, undefined, 'organization'), value: id } } : {}),
+    ...(id
+      ? { identifier: { system: authoritySystem(ctx, comp(ref, 3), undefined, undefined, 'organization'), value: id } }
+      : {}),
     display,
   });
 };

@@ -46,9 +46,14 @@ function applyTable(value: unknown, table: ValueTable, ref: FieldRef | undefined
   const key = String(value);
   if (Object.hasOwn(table.map, key)) return table.map[key] ?? undefined;
   if (table.unknown === 'error') {
-    throw adapterError(ErrorCode.MapInvalidValue, IssueType.CodeInvalid, `code '${key}' is not in table '${table.name}'`, {
-      ...(ref ? { hl7: locationOf(ref) } : {}),
-    });
+    throw adapterError(
+      ErrorCode.MapInvalidValue,
+      IssueType.CodeInvalid,
+      `code '${key}' is not in table '${table.name}'`,
+      {
+        ...(ref ? { hl7: locationOf(ref) } : {}),
+      },
+    );
   }
   return table.unknown.default ?? undefined;
 }
@@ -143,9 +148,14 @@ function evaluateValue(node: Node, ctx: EvalContext, capture: SourceCapture): un
   if (value === undefined && '$default' in node) value = node.$default;
   if (value === undefined && node.$required) {
     const what = (node.$from ?? node.$each ?? node.$first ?? node.$join) as unknown;
-    throw adapterError(ErrorCode.MapRequiredMissing, IssueType.Required, `required value is missing (${describe(what)})`, {
-      hl7: `${ctx.segment.id}[${ctx.segment.occurrence}]`,
-    });
+    throw adapterError(
+      ErrorCode.MapRequiredMissing,
+      IssueType.Required,
+      `required value is missing (${describe(what)})`,
+      {
+        hl7: `${ctx.segment.id}[${ctx.segment.occurrence}]`,
+      },
+    );
   }
   return value;
 }
@@ -163,7 +173,9 @@ function evaluateObject(node: Node, ctx: EvalContext, capture: SourceCapture, so
     if (key === '$when') continue;
     const local: SourceCapture = {};
     if (key === '$choose') {
-      const branch = (child as { when?: Condition; set: unknown }[]).find((b) => !b.when || evaluateCondition(b.when, ctx));
+      const branch = (child as { when?: Condition; set: unknown }[]).find(
+        (b) => !b.when || evaluateCondition(b.when, ctx),
+      );
       if (branch) mergeInto(out, evaluateObject(branch.set as Node, ctx, local, sources), local, sources);
     } else if (key === '$merge') {
       mergeInto(out, evaluateNode(child, ctx, local), local, sources);
@@ -179,7 +191,12 @@ function evaluateObject(node: Node, ctx: EvalContext, capture: SourceCapture, so
   return Object.keys(out).length ? out : undefined;
 }
 
-function mergeInto(out: Record<string, unknown>, value: unknown, local: SourceCapture, sources?: Map<string, string>): void {
+function mergeInto(
+  out: Record<string, unknown>,
+  value: unknown,
+  local: SourceCapture,
+  sources?: Map<string, string>,
+): void {
   if (!value || typeof value !== 'object') return;
   for (const [k, v] of Object.entries(value)) {
     out[k] = v;
@@ -216,7 +233,11 @@ function isDirectiveList(node: unknown): boolean {
  * @param sources - When given, receives top-level element → the HL7 location it was read from.
  * @returns The FHIR object, or undefined when nothing was produced.
  */
-export function evaluateTemplate(template: unknown, ctx: EvalContext, sources?: Map<string, string>): Record<string, unknown> | undefined {
+export function evaluateTemplate(
+  template: unknown,
+  ctx: EvalContext,
+  sources?: Map<string, string>,
+): Record<string, unknown> | undefined {
   const capture: SourceCapture = {};
   if (template && typeof template === 'object' && !Array.isArray(template)) {
     if ('$when' in template && !evaluateCondition((template as Node).$when as Condition, ctx)) return undefined;

@@ -49,7 +49,12 @@ export function componentAt(ref: FieldRef, c: number, s?: number): string {
 /** @returns The reference's location as written in errors, e.g. `OBX[2].5.1`. */
 export function locationOf(ref: FieldRef, component?: number): string {
   return formatLocation(
-    ref.seg.at(ref.path.field, component ?? ref.path.component, component ? undefined : ref.path.subcomponent, ref.repetition > 1 ? ref.repetition : undefined),
+    ref.seg.at(
+      ref.path.field,
+      component ?? ref.path.component,
+      component ? undefined : ref.path.subcomponent,
+      ref.repetition > 1 ? ref.repetition : undefined,
+    ),
   );
 }
 
