@@ -32,7 +32,7 @@ export async function loadProfiles(dir: string, registry: CoreRegistry): Promise
     problem(dir, '', `Cannot read the profiles directory (${(err as NodeJS.ErrnoException).code ?? 'error'})`);
     throw adapterErrorFromIssues(ErrorCode.ProfileInvalid, issues, err);
   }
-  const parsed: { file: string; sd: StructureDefinition }[] = [];
+  const parsed: { file: string; sd: StructureDefinition; ok: boolean }[] = [];
   for (const name of names) {
     const file = join(dir, name);
     let value: unknown;
@@ -47,21 +47,29 @@ export async function loadProfiles(dir: string, registry: CoreRegistry): Promise
       resourceTypes: registry.defs.resourceTypes,
     });
     for (const p of found) problem(file, p.pointer, p.reason);
-    if (found.length === 0) parsed.push({ file, sd: value as StructureDefinition });
+    // Still compiled when its identity is wrong, so that every problem of the file is listed in one go.
+    if (isCompilable(value, registry)) parsed.push({ file, sd: value, ok: found.length === 0 });
   }
   // Registered before compiling, so a profile may name another as a Reference target.
-  for (const { sd } of parsed) registry.registerProfileType(sd.url, sd.type);
+  for (const { sd, ok } of parsed) if (ok) registry.registerProfileType(sd.url, sd.type);
   const profiles = new Map<string, LoadedProfile>();
-  for (const { file, sd } of parsed) {
+  for (const { file, sd, ok } of parsed) {
     const compiled = compileStructure(sd, registry, (pointer, reason, gap) => {
       if (gap === 'constraint' || (gap === 'binding' && inheritsBinding(sd, pointer, registry))) {
         registry.limitations.push(`${sd.url}${pointer}: ${reason}`);
       } else problem(file, pointer, reason);
     });
-    if (compiled) profiles.set(sd.url, { url: sd.url, version: sd.version, type: sd.type, compiled });
+    if (compiled && ok) profiles.set(sd.url, { url: sd.url, version: sd.version, type: sd.type, compiled });
   }
   if (issues.length > 0) throw adapterErrorFromIssues(ErrorCode.ProfileInvalid, issues);
   return profiles;
+}
+
+function isCompilable(value: unknown, registry: CoreRegistry): value is StructureDefinition {
+  const sd = value as StructureDefinition | null;
+  return (
+    Array.isArray(sd?.snapshot?.element) && typeof sd.type === 'string' && registry.defs.resourceTypes.has(sd.type)
+  );
 }
 
 /** Whether the element at a pointer keeps its base binding: a gap there is the base's, not the profile's. */

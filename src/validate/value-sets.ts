@@ -87,7 +87,12 @@ export class ValueSetExpander {
 
 function collect(system: string, concepts: CodeSystemConcept[] | undefined, out: string[]): void {
   for (const c of concepts ?? []) {
-    out.push(`${system}|${c.code}`);
+    if (!isAbstract(c)) out.push(`${system}|${c.code}`);
     collect(system, c.concept, out);
   }
+}
+
+/** Abstract concepts (e.g. `question` in item-type) only group others; they are not valid codes. */
+function isAbstract(c: CodeSystemConcept): boolean {
+  return !!c.property?.some((p) => (p.code === 'notSelectable' || p.code === 'abstract') && p.valueBoolean === true);
 }
