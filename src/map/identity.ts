@@ -155,14 +155,14 @@ function disambiguate(group: PlannedEntry[], base: MessageContext, out: PlannedE
     return isEmpty(v) ? '' : v;
   });
   if (!path || suffixes.some((s) => !s) || new Set(suffixes).size < suffixes.length) {
-    errors.push(
-      adapterError(
-        ErrorCode.MapDuplicateKey,
-        IssueType.Duplicate,
-        `${group.length} ${group[0]?.resource.resourceType} resources get the same business identifier; they cannot be told apart`,
-        { hl7: group.map((e) => where(e.instance)).join(', ') },
-      ),
+    const err = adapterError(
+      ErrorCode.MapDuplicateKey,
+      IssueType.Duplicate,
+      `${group.length} ${group[0]?.resource.resourceType} resources get the same business identifier; they cannot be told apart`,
     );
+    const first = err.outcome.issue?.[0];
+    if (first) first.expression = group.map((e) => where(e.instance));
+    errors.push(err);
     return;
   }
   group.forEach((e, i) => {

@@ -243,7 +243,7 @@ describe('mapMessage: codes and identity', () => {
     const srs = m.entries
       .map((e) => e.resource)
       .filter((r): r is ServiceRequest => r.resourceType === 'ServiceRequest');
-    expect(srs.map((s) => s.identifier?.[0]?.value)).toEqual(['ORCPL', 'F2']);
+    expect(srs.map((s) => s.identifier?.map((i) => i.value))).toEqual([['F1', 'ORCPL'], ['F2']]);
   });
 
   it('When the message type has no manifest, then it is unsupported (answered AR)', () => {
@@ -259,4 +259,33 @@ describe('mapMessage: codes and identity', () => {
     const q = observations(map([PID, OBR, 'OBX|1|NM|GLU^Glucose^L||90|mg/dL|||||F']))[0]?.valueQuantity as Quantity;
     expect(q.value).toBe(5); // 4.995… with 2 significant digits sent -> 3 kept
   });
+
+  it('When PID-8 comes as a v2.7 CWE, then the table still maps its code', () => {
+    const m = map(['PID|1||P001^^^HOSP^MR||Tan^Mei||19600101|M^Male^HL70001', OBR]);
+    expect(m.entries.find((e) => e.resource.resourceType === 'Patient')?.resource).toMatchObject({ gender: 'male' });
+  });
+
+  it('When OBX-6 holds only separators, then the unit configured for the code applies', () => {
+    expect(observations(map([PID, OBR, 'OBX|1|NM|CRP^a^L||2.4|^|||||F']))[0]?.valueQuantity?.code).toBe('mg/L');
+  });
+
+  it('When MSH-7 carries an offset, then unzoned times use it rather than the configured sender zone', () => {
+    const msh = 'MSH|^~\\&|STRICT|HOSP|SB|SB|20261121083000-0300||ORU^R01|M9|P|2.5.1';
+    expect(observations(map([PID, OBR, 'OBX|1|NM|CRP^a^L||1|mg/L|||||F|||202611200730'], msh))[0]?.effectiveDateTime).toBe(
+      '2026-11-20T07:30:00-03:00',
+    );
+  });
+
+  it('When resources cannot be told apart, then each location is its own expression', () => {
+    const err = mapError([PID, OBR, 'OBX|1|NM|CRP^a^L||1|mg/L|||||F', 'OBX|1|NM|CRP^a^L||2|mg/L|||||F']);
+    expect(err.outcome.issue?.[0]?.expression).toEqual(['OBX[1]', 'OBX[2]']);
+  });
+
+  it('When a segment is used by no rule, then a warning names it instead of dropping it silently', () => {
+    const m = map([PID, OBR, 'OBX|1|NM|CRP^a^L||1|mg/L|||||F', '0BX|2|NM|CRP^a^L||2|mg/L|||||F', 'ZAB|1|x']);
+    const unused = m.warnings.find((w) => w.diagnostics?.includes('not used'));
+    expect(unused?.expression).toEqual(['0BX[1]', 'ZAB[1]']);
+    expect(unused?.severity).toBe('warning');
+  });
 });
+

@@ -86,6 +86,17 @@ export function manifestFor(message: Hl7Message, mappings: Mappings): MessageMan
   return manifest;
 }
 
+/**
+ * The zone of a message's unzoned times. HL7 says such times are in the sender's local zone; the offset the sender
+ * put on MSH-7 says what that zone was when it sent this message (daylight saving included), so it wins over the
+ * zone configured for the sender, which is the fallback.
+ * @returns `±hh:mm` or `Z`.
+ */
+export function messageZone(message: Hl7Message, sender: Sender): string {
+  const m = /^\d{8,}(?:\.\d+)?([+-])(\d{2})(\d{2})$/.exec(message.header.get(7, 1).trim());
+  return m ? `${m[1]}${m[2]}:${m[3]}` : sender.timezone;
+}
+
 interface MutableInstance extends ResourceInstance {
   companions: Hl7Segment[];
 }
@@ -158,6 +169,7 @@ export function mapMessage(message: Hl7Message, mappings: Mappings, options: Map
     mappings,
     sender,
     receivedAt: options.receivedAt,
+    defaultZone: messageZone(message, sender),
     instances,
     unmapped: [],
     lookups: new Map(),
@@ -206,5 +218,28 @@ export function mapMessage(message: Hl7Message, mappings: Mappings, options: Map
       diagnostics: `local code '${u.code}' has no mapping; passed through as ${u.system ?? 'local'} (flagged)`,
       expression: [u.location],
     }));
-  return { sender, entries: planned, unmapped: base.unmapped, warnings: [...warnings, ...identityWarnings] };
+  const unused = unusedSegments(message, manifest);
+  return { sender, entries: planned, unmapped: base.unmapped, warnings: [...warnings, ...identityWarnings, ...unused] };
+}
+
+/**
+ * Names the segments that no rule, companion or context entry of the manifest reads, so that nothing a sender sent
+ * disappears without a word (a result typed `0BX` instead of `OBX` would otherwise vanish).
+ */
+function unusedSegments(message: Hl7Message, manifest: MessageManifest): OperationOutcomeIssue[] {
+  const used = new Set<string>(['MSH', ...Object.keys(manifest.context)]);
+  for (const r of manifest.resources) {
+    used.add(r.segment);
+    for (const c of r.companions ?? []) used.add(c.segment);
+  }
+  const names = message.segments.filter((s) => !used.has(s.id)).map((s) => `${s.id}[${s.occurrence}]`);
+  if (!names.length) return [];
+  return [
+    {
+      severity: 'warning',
+      code: 'informational',
+      diagnostics: `${names.length} segment(s) not used by the ${manifest.message} mapping`,
+      expression: names,
+    },
+  ];
 }

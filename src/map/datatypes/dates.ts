@@ -3,14 +3,14 @@ import { isEmpty, textAt } from '../template/field-ref.ts';
 import type { Converter } from './converter.ts';
 
 /**
- * DTM/TS/DT → FHIR dateTime, keeping the precision sent. A time without a zone gets the sender's configured
- * zone (mappings/senders/*.yaml `timezone`); FHIR requires one once a time is given.
+ * DTM/TS/DT → FHIR dateTime, keeping the precision sent. A time without a zone gets the message's zone (see
+ * {@link messageZone}); FHIR requires one once a time is given.
  */
 export const toDateTime: Converter = (ref, ctx) => {
   const text = textAt({ ...ref, path: { ...ref.path, component: ref.path.component ?? 1 } }).trim();
   if (isEmpty(text)) return undefined;
   return parseHl7DateTime(text, {
-    defaultZone: ctx.sender.timezone,
+    defaultZone: ctx.defaultZone,
     where: ref.seg.at(ref.path.field, ref.path.component ?? 1),
   }).value;
 };
@@ -29,7 +29,7 @@ export const toInstant: Converter = (ref, ctx) => {
   const text = textAt({ ...ref, path: { ...ref.path, component: ref.path.component ?? 1 } }).trim();
   if (isEmpty(text)) return undefined;
   const dt = parseHl7DateTime(text, {
-    defaultZone: ctx.sender.timezone,
+    defaultZone: ctx.defaultZone,
     where: ref.seg.at(ref.path.field, ref.path.component ?? 1),
   });
   return dt.value.includes('T') ? dt.value : undefined;

@@ -1,7 +1,7 @@
 import { ErrorCode } from '../../errors/error-codes.ts';
 import { adapterError, IssueType } from '../../errors/outcomes.ts';
 import { parseHl7Number } from '../../parse/hl7v2/hl7-number.ts';
-import { isEmpty, locationOf, textAt, type FieldRef } from '../template/field-ref.ts';
+import { componentAt, isEmpty, locationOf, textAt, type FieldRef } from '../template/field-ref.ts';
 import type { Converter } from './converter.ts';
 
 /** Plain text of the referenced field/component, trimmed; FHIR strings must not be empty. */
@@ -22,9 +22,13 @@ export const toText: Converter = (ref) => {
   return isEmpty(text.trim()) ? undefined : text;
 };
 
-/** A FHIR code: trimmed, no inner whitespace runs. */
+/**
+ * A FHIR code: trimmed, no inner whitespace runs. For a whole field it reads the first component, because from
+ * v2.7 on coded fields (PID-8, PV1-2) arrive as CWE (`M^Male^HL70001`) where earlier versions sent a bare code.
+ */
 export const toCode: Converter = (ref) => {
-  const v = textAt(ref).trim().replace(/\s+/g, ' ');
+  const raw = ref.path.component === undefined ? componentAt(ref, 1) : textAt(ref);
+  const v = raw.trim().replace(/\s+/g, ' ');
   return isEmpty(v) ? undefined : v;
 };
 

@@ -40,6 +40,8 @@ export interface MessageContext {
   readonly mappings: Mappings;
   readonly sender: Sender;
   readonly receivedAt: string;
+  /** Zone for times sent without one: MSH-7's offset when it has one, else the sender's configured zone. */
+  readonly defaultZone: string;
   readonly instances: readonly ResourceInstance[];
   readonly unmapped: UnmappedCode[];
   /** Memo of code lookups by segment index + path, so code and value converters agree and pay once. */
