@@ -76,6 +76,7 @@ class StructureCompiler {
   private readonly sink: ProblemSink;
   private readonly register: ((root: CompiledType) => void) | undefined;
   private readonly types = new Map<SnapshotNode, CompiledType>();
+  private readonly fromCore: boolean;
 
   constructor(
     sd: StructureDefinition,
@@ -89,6 +90,7 @@ class StructureCompiler {
     this.env = env;
     this.sink = sink;
     this.register = register;
+    this.fromCore = sd.url.startsWith('http://hl7.org/fhir/');
   }
 
   compileRoot(): CompiledType {
@@ -114,7 +116,7 @@ class StructureCompiler {
     if (isRoot) this.register?.(t);
     for (const child of node.children) this.element(child, t);
     const ctx = this.env.contexts.forNode(node, this.tree, typeName, t.isResource);
-    const own = this.constraints(node, { typeName, isObject: true, ctx });
+    const own = this.constraints(node, { typeName, fromCore: this.fromCore, isObject: true, ctx });
     const inherited = datatype?.invariants ?? [];
     t.invariants = [...inherited, ...own.filter((i) => !inherited.some((h) => h.key === i.key))];
     return t;

@@ -13,8 +13,11 @@ const UCUM_VALUE: TypedValue = { type: 'uri', value: UCUM };
 /** Functions `@medplum/core` answers with an empty collection whatever the input. */
 const STUBBED = /\b(children|descendants|repeat|encode|decode|escape|unescape|trim|split)\s*\(/;
 
-/** The context type an invariant is compiled for: its fast-path context, or just a type name for primitives. */
-export type InvariantTarget = { readonly typeName: string } & (
+/**
+ * The context type an invariant is compiled for: its fast-path context, or just a type name for primitives.
+ * `fromCore` says the definition being compiled is part of the FHIR specification.
+ */
+export type InvariantTarget = { readonly typeName: string; readonly fromCore: boolean } & (
   { readonly isObject: true; readonly ctx: FastPathContext } | { readonly isObject: false }
 );
 
@@ -46,7 +49,8 @@ export function compileConstraint(c: ElementDefinitionConstraint, target: Invari
     if (native.skip) return { kind: 'skipped' };
     return { kind: 'invariant', invariant: { ...describe(c), fast: native.fast, full: native.full } };
   }
-  const core = (c.source ?? '').startsWith(CORE_PREFIX);
+  // Core definitions do not always fill `source`; a profile's copies of core constraints always do.
+  const core = target.fromCore || (c.source ?? '').startsWith(CORE_PREFIX);
   const bestPractice = c.extension?.some((x) => x.url === BEST_PRACTICE && x.valueBoolean === true);
   if (bestPractice || (core && c.severity === 'warning')) return { kind: 'skipped' };
   const stub = STUBBED.exec(c.expression);

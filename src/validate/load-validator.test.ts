@@ -1,7 +1,8 @@
 import type { Observation, OperationOutcomeIssue, Resource } from '@medplum/fhirtypes';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { labObservation, labReport, oruResources, studyPatient } from './fixtures.ts';
-import { loadValidator } from './load-validator.ts';
+import { loadCoreDefinitions } from './definitions.ts';
+import { coreLimitations, loadValidator } from './load-validator.ts';
 import { PROFILES_DIR } from './profile-gen/write-profiles.ts';
 import type { ResourceValidator } from './types.ts';
 
@@ -401,5 +402,29 @@ describe('the converter output of one ORU^R01', () => {
     const resources = oruResources();
     expect(resources).toHaveLength(20);
     expect(resources.flatMap((r) => validator.validate(r))).toEqual([]);
+  });
+});
+
+describe('loading', () => {
+  it('When loadValidator is called again, then the core definitions are reused and only profiles are read', async () => {
+    const defs = loadCoreDefinitions();
+    const start = performance.now();
+    await loadValidator({ profilesDir: PROFILES_DIR });
+    expect(performance.now() - start).toBeLessThan(200);
+    expect(loadCoreDefinitions()).toBe(defs);
+  });
+
+  it('When the core definitions are compiled, then the only gaps are the known ones', () => {
+    expect(coreLimitations().map((l) => l.replace(/\/snapshot.*?: /, ': '))).toEqual([
+      expect.stringMatching(/^Money: Money.currency: Required binding not checked: code system urn:iso:std:iso:4217/),
+      expect.stringMatching(/^CodeSystem: CodeSystem: Constraint csd-1: descendants\(\) is not implemented/),
+      expect.stringMatching(
+        /^MolecularSequence: .*Required binding not checked: value set http:\/\/loinc.org\/vs\/LL379-9/,
+      ),
+      expect.stringMatching(/^Questionnaire: Questionnaire: Constraint que-2: descendants\(\) is not implemented/),
+      expect.stringMatching(
+        /^StructureDefinition: StructureDefinition: Constraint sdf-9: children\(\) is not implemented/,
+      ),
+    ]);
   });
 });
