@@ -206,14 +206,16 @@ class StructureCompiler {
   /** Constraints of a datatype-typed element that its datatype does not already carry (e.g. profile rules). */
   private elementInvariants(node: SnapshotNode, codes: string[]): Invariant[] {
     const [code] = codes;
+    const fromCore = this.fromCore;
     // A choice of several types gives no single context type: such constraints always run in full.
-    if (code === undefined || codes.length > 1)
-      return this.constraints(node, { typeName: codes.join('|'), isObject: false });
+    if (code === undefined || codes.length > 1) {
+      return this.constraints(node, { typeName: codes.join('|'), fromCore, isObject: false });
+    }
     const ctx = this.env.contexts.forDatatype(code);
-    const own = this.constraints(
-      node,
-      ctx ? { typeName: code, isObject: true, ctx } : { typeName: code, isObject: false },
-    );
+    const target: InvariantTarget = ctx
+      ? { typeName: code, fromCore, isObject: true, ctx }
+      : { typeName: code, fromCore, isObject: false };
+    const own = this.constraints(node, target);
     const datatype = ctx ? this.env.datatype(CORE_SD_BASE + code) : undefined;
     return own.filter((i) => !datatype?.invariants.some((h) => h.key === i.key));
   }
