@@ -109,9 +109,32 @@ export function compileSlicing(node: SnapshotNode, report: Report): SlicingRule 
         report(`Slice ${name}: discriminator type ${d.type} not supported`);
       return discriminatorTest(s, d.path ?? '$this', (r) => report(`Slice ${name}: ${r}`));
     });
+    for (const reason of sliceExtras(node, s)) report(`Slice ${name}: ${reason}`);
     return { name, min: s.ed.min ?? 0, max: parseMax(s.ed.max), matches: (item) => tests.every((t) => t(item)) };
   });
   return { closed: slicing.rules === 'closed', slices };
+}
+
+/**
+ * A slice may only narrow cardinality and carry the discriminating value: other rules inside a slice would
+ * need per-slice validation, which the validator does not do, so they are refused instead of ignored.
+ */
+function sliceExtras(sliced: SnapshotNode, slice: SnapshotNode): string[] {
+  const reasons: string[] = [];
+  if (JSON.stringify(slice.ed.type) !== JSON.stringify(sliced.ed.type))
+    reasons.push('changing the type is not supported');
+  if (JSON.stringify(slice.ed.binding) !== JSON.stringify(sliced.ed.binding))
+    reasons.push('bindings are not supported');
+  const keys = new Set((sliced.ed.constraint ?? []).map((c) => c.key));
+  if ((slice.ed.constraint ?? []).some((c) => !keys.has(c.key))) reasons.push('invariants are not supported');
+  const tightened = slice.children.some(
+    (c) =>
+      choiceValue(c.ed, 'fixed') === undefined &&
+      choiceValue(c.ed, 'pattern') === undefined &&
+      ((c.ed.min ?? 0) !== (c.ed.base?.min ?? 0) || c.ed.max !== c.ed.base?.max),
+  );
+  if (tightened) reasons.push('cardinality rules inside the slice are not supported');
+  return reasons;
 }
 
 function discriminatorTest(slice: SnapshotNode, path: string, report: Report): (item: unknown) => boolean {

@@ -130,6 +130,21 @@ describe('loading profiles', () => {
     ]);
   });
 
+  it('When a slice carries its own binding or invariant, then loading refuses it instead of ignoring it', async () => {
+    const obs = await committed(OBS);
+    const slice = element(obs, 'Observation.category:laboratory');
+    slice.binding = { strength: 'required', valueSet: 'http://hl7.org/fhir/ValueSet/observation-category' };
+    slice.constraint = [
+      ...slice.constraint,
+      { key: 'x-3', severity: 'error', human: 'x', expression: 'text.exists()' },
+    ];
+    await write(OBS, obs);
+    expect(await loadErrors()).toEqual([
+      expect.stringMatching(/Observation.category: Slice laboratory: bindings are not supported/),
+      expect.stringMatching(/Observation.category: Slice laboratory: invariants are not supported/),
+    ]);
+  });
+
   it('When the profiles directory does not exist, then loading fails with profile.invalid', async () => {
     await rm(dir, { recursive: true });
     expect(await loadErrors()).toEqual([expect.stringMatching(/Cannot read the profiles directory \(ENOENT\)/)]);
