@@ -271,9 +271,9 @@ describe('mapMessage: codes and identity', () => {
 
   it('When MSH-7 carries an offset, then unzoned times use it rather than the configured sender zone', () => {
     const msh = 'MSH|^~\\&|STRICT|HOSP|SB|SB|20261121083000-0300||ORU^R01|M9|P|2.5.1';
-    expect(observations(map([PID, OBR, 'OBX|1|NM|CRP^a^L||1|mg/L|||||F|||202611200730'], msh))[0]?.effectiveDateTime).toBe(
-      '2026-11-20T07:30:00-03:00',
-    );
+    expect(
+      observations(map([PID, OBR, 'OBX|1|NM|CRP^a^L||1|mg/L|||||F|||202611200730'], msh))[0]?.effectiveDateTime,
+    ).toBe('2026-11-20T07:30:00-03:00');
   });
 
   it('When resources cannot be told apart, then each location is its own expression', () => {
@@ -288,4 +288,3 @@ describe('mapMessage: codes and identity', () => {
     expect(unused?.severity).toBe('warning');
   });
 });
-
