@@ -26,7 +26,7 @@ export interface Invariant {
   readonly human: string;
   readonly expression: string;
   /** Cheap evaluation on the JSON object; {@link Tri.Unknown} means "run {@link Invariant.full}". */
-  readonly fast: (obj: JsonObject) => Tri;
+  readonly fast: (obj: JsonObject, scope: ResourceScope) => Tri;
   /**
    * Full evaluation.
    * @param value - The context: an object, or a primitive for constraints on primitive elements.

@@ -1,19 +1,14 @@
 import { DotAtom, FunctionAtom, LiteralAtom, SymbolAtom } from '@medplum/core';
 import type { Atom } from '@medplum/core';
 import { Tri } from './compiled-types.ts';
-import type { JsonObject } from './compiled-types.ts';
+import type { JsonObject, ResourceScope } from './compiled-types.ts';
 import type { FastPathContext } from './fast-context.ts';
+import type { Fast, Items } from './fast-logic.ts';
 import { choiceKey } from './type-codes.ts';
-
-/** A boolean expression compiled for the fast path. */
-export type Fast = (obj: JsonObject) => Tri;
-
-/** Items of a navigation, or undefined when only the FHIRPath engine can tell. */
-export type Items = unknown[] | undefined;
 
 /** A compiled navigation: its items for a context object, and the context type of those items. */
 export interface Collection {
-  readonly run: (obj: JsonObject) => Items;
+  readonly run: (obj: JsonObject, scope: ResourceScope) => Items;
   readonly ctx: FastPathContext | undefined;
 }
 
@@ -43,17 +38,17 @@ export function compileCollection(
   if (step instanceof SymbolAtom) return property(step.name, left.ctx, left.run);
   if (step instanceof FunctionAtom && step.name === 'where' && step.args.length === 1 && step.args[0]) {
     const test = criteria(step.args[0], left.ctx);
-    return { run: (o) => filter(left.run(o), test), ctx: left.ctx };
+    return { run: (o, s) => filter(left.run(o, s), test, s), ctx: left.ctx };
   }
   return undefined;
 }
 
-function property(name: string, ctx: FastPathContext, source: (o: JsonObject) => Items): Collection | undefined {
+function property(name: string, ctx: FastPathContext, source: Collection['run']): Collection | undefined {
   if (/^[%$]/.test(name)) return undefined;
   const keys = ctx.keysOf(name);
   if (!keys) return undefined;
   const companions = keys.map((k) => '_' + k);
-  return { run: (o) => gather(source(o), keys, companions), ctx: ctx.child(name) };
+  return { run: (o, s) => gather(source(o, s), keys, companions), ctx: ctx.child(name) };
 }
 
 function ofType(name: string, fn: FunctionAtom, ctx: FastPathContext): Collection | undefined {
@@ -91,12 +86,12 @@ function gather(parents: Items, keys: readonly string[], companions: readonly st
   return out;
 }
 
-function filter(items: Items, test: Fast): Items {
+function filter(items: Items, test: Fast, scope: ResourceScope): Items {
   if (!items) return undefined;
   const out: unknown[] = [];
   for (const item of items) {
     if (typeof item !== 'object' || item === null) return undefined;
-    const t = test(item as JsonObject);
+    const t = test(item as JsonObject, scope);
     if (t === Tri.Unknown) return undefined;
     if (t === Tri.True) out.push(item);
   }

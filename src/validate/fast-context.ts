@@ -17,6 +17,8 @@ export interface FastPathContext {
   codesOf(name: string): readonly string[] | undefined;
   /** Whether the name is a single-valued primitive held as a JSON string. */
   isSingleString(name: string): boolean;
+  /** The context of the resource the values belong to (`%resource`), when known at compile time. */
+  readonly resource: FastPathContext | undefined;
   /** The context of an element's values of one complex type (`code` picks a choice type). */
   child(name: string, code?: string): FastPathContext | undefined;
   /** Evaluates an atom on an object of the context type that has no properties (compile time only). */
@@ -42,6 +44,8 @@ export class FastContexts {
   private readonly isPrimitive: (code: string) => boolean;
   private readonly trees = new Map<string, SnapshotTree | undefined>();
   private readonly contexts = new Map<SnapshotNode, FastPathContext>();
+  /** Trees whose root is a resource, so that their elements know `%resource`. */
+  private readonly resourceRoots = new Map<SnapshotTree, FastPathContext>();
 
   /**
    * @param definition - Core definition by URL.
@@ -79,6 +83,7 @@ export class FastContexts {
     if (!ctx) {
       ctx = this.build(node, tree, typeName, isResource);
       this.contexts.set(node, ctx);
+      if (isResource && node === tree.root) this.resourceRoots.set(tree, ctx);
     }
     return ctx;
   }
@@ -113,8 +118,12 @@ export class FastContexts {
       }
       return this.forDatatype(c);
     };
+    const roots = this.resourceRoots;
     return {
       typeName,
+      get resource() {
+        return roots.get(tree);
+      },
       keysOf: (name) => index.get(name)?.keys,
       codesOf: (name) => index.get(name)?.codes,
       isSingleString: (name) => index.get(name)?.singleString ?? false,

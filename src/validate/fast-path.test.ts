@@ -99,9 +99,28 @@ function variants(): unknown[] {
       ],
     },
     { ...studyPatient(), contact: [{ relationship: [{ text: 'x' }] }, { name: { family: 'X' } }] },
+    ...['transaction', 'batch', 'collection', 'history', 'searchset', 'transaction-response'].map((type) =>
+      bundle(type),
+    ),
+    {
+      ...bundle('transaction'),
+      entry: [{ fullUrl: 'http://x/Patient/1/_history/2', request: { method: 'PUT', url: 'Patient/1' } }],
+    },
   ];
   const base = [...oruResources(), ...extra];
   return [...base, ...base.flatMap((r) => removals(r).filter((m) => (m as JsonObject).resourceType))];
+}
+
+/** A small Bundle whose entries carry resources, requests and responses by type. */
+function bundle(type: string): JsonObject {
+  const [patient, order] = oruResources();
+  const entry = (resource: unknown, i: number): JsonObject => ({
+    fullUrl: `urn:uuid:2b0b3c39-8d4e-4b8a-9a6f-00000000010${i}`,
+    resource,
+    ...(type === 'transaction' || type === 'batch' ? { request: { method: 'POST', url: 'Patient' } } : {}),
+    ...(type.endsWith('-response') ? { response: { status: '201 Created' } } : {}),
+  });
+  return { resourceType: 'Bundle', type, entry: [patient, order].map(entry) };
 }
 
 describe('fast path of invariants', () => {
@@ -112,7 +131,7 @@ describe('fast path of invariants', () => {
     const mismatches: string[] = [];
     let decided = 0;
     for (const { inv, obj, typeName, scope } of checks) {
-      const fast = inv.fast(obj);
+      const fast = inv.fast(obj, scope);
       if (fast === Tri.Unknown) continue;
       if (usesStructuralQuantity(inv, obj)) continue;
       decided++;

@@ -15,21 +15,26 @@ import {
 } from '@medplum/core';
 import type { Atom, TypedValue } from '@medplum/core';
 import { Tri } from './compiled-types.ts';
-import type { JsonObject } from './compiled-types.ts';
+import type { JsonObject, ResourceScope } from './compiled-types.ts';
 import type { FastPathContext } from './fast-context.ts';
 import { compileCollection } from './fast-collection.ts';
-import type { Fast, Items } from './fast-collection.ts';
+import { and, booleanEquals, every, implies, not, or, some, xor } from './fast-logic.ts';
+import type { Fast } from './fast-logic.ts';
 
 /*
- * Most FHIR invariants only look at which properties are present ("dataAbsentReason.empty() or value.empty()",
- * "contained.contained.empty()"). Running the FHIRPath engine for those costs ~1 µs each, and a lab Observation
- * carries a dozen of them. This module abstracts an expression over the JSON object: presence tests,
- * comparisons of a single string property with a literal, and navigation chains whose head property is absent
- * (their value is then a constant, computed once). Anything else is Unknown and goes to the full evaluator, so
- * the fast path can only skip work, never change an answer; fast-path.test.ts checks it against the engine.
+ * Most FHIR invariants only look at which properties are present ("dataAbsentReason.empty() or value.empty()")
+ * or compare a code with a literal. Running the FHIRPath engine for those costs 1-150 µs each, and a lab
+ * Observation carries a dozen. This module abstracts an expression over the JSON: navigation, presence,
+ * `where`/`all`/`exists` with criteria, string comparisons and tests, boolean logic, and chains whose head
+ * property is absent (their value is then a constant, computed once). Anything else is Unknown and goes to
+ * the full evaluator, so the fast path only skips work; fast-path.test.ts checks it against the engine.
  */
 
 const unknown: Fast = () => Tri.Unknown;
+const ABSENT = Symbol('absent');
+const UNSURE = Symbol('unsure');
+/** The string value of an operand, ABSENT (FHIRPath empty), or UNSURE (ask the engine). */
+type StringOperand = (o: JsonObject, s: ResourceScope) => string | typeof ABSENT | typeof UNSURE;
 
 /** Functions that return empty for empty input without evaluating their arguments. */
 const EMPTY_PRESERVING = new Set([
@@ -40,6 +45,11 @@ const EMPTY_PRESERVING = new Set([
 const CONSTANT_ON_EMPTY = new Set(['exists', 'empty', 'all', 'count', 'hasValue']);
 /** Functions that depend on their input only (safe after a constant). */
 const PURE_NO_ARGS = new Set(['not', 'exists', 'empty', 'count', 'hasValue', 'trace']);
+const STRING_TESTS: Record<string, (s: string, arg: string) => boolean> = {
+  contains: (s, a) => s.includes(a),
+  startsWith: (s, a) => s.startsWith(a),
+  endsWith: (s, a) => s.endsWith(a),
+};
 
 /**
  * Compiles the fast path of one expression.
@@ -58,9 +68,9 @@ export function compileFastPath(atom: Atom, ctx: FastPathContext): Fast {
  */
 export function rootNames(atom: Atom): string[] {
   if (atom instanceof FhirPathAtom) return rootNames(atom.child);
-  if (atom instanceof SymbolAtom) return atom.name.startsWith('%') || atom.name.startsWith('$') ? [] : [atom.name];
+  if (atom instanceof SymbolAtom) return /^[%$]/.test(atom.name) ? [] : [atom.name];
   if (atom instanceof DotAtom || atom instanceof IsAtom || atom instanceof AsAtom) return rootNames(atom.left);
-  if (isInfix(atom)) return [...rootNames(atom.left), ...rootNames(atom.right)];
+  if ('left' in atom && 'right' in atom) return [...rootNames(atom.left as Atom), ...rootNames(atom.right as Atom)];
   return [];
 }
 
@@ -75,7 +85,7 @@ function node(atom: Atom, ctx: FastPathContext): Fast {
     return () => v;
   }
   if (atom instanceof DotAtom && isCall(atom.right, 'not')) return not(node(atom.left, ctx));
-  return terminal(atom, ctx) ?? comparison(atom, ctx) ?? absentHead(atom, ctx) ?? unknown;
+  return terminal(atom, ctx) ?? comparison(atom, ctx) ?? stringTest(atom, ctx) ?? absentHead(atom, ctx) ?? unknown;
 }
 
 /** `x.exists()`, `x.empty()`, `x.exists(criteria)`, `x.all(criteria)` over a native navigation `x`. */
@@ -89,53 +99,69 @@ function terminal(atom: Atom, ctx: FastPathContext): Fast | undefined {
   if (!arg) {
     const present = name === 'exists' ? Tri.True : Tri.False;
     const absent = name === 'exists' ? Tri.False : Tri.True;
-    return (o) => {
-      const items = coll.run(o);
+    return (o, s) => {
+      const items = coll.run(o, s);
       return items === undefined ? Tri.Unknown : items.length > 0 ? present : absent;
     };
   }
   if (!coll.ctx) return undefined;
   const test = node(arg, coll.ctx);
-  return name === 'all' ? (o) => every(coll.run(o), test) : (o) => some(coll.run(o), test);
+  return name === 'all' ? (o, s) => every(coll.run(o, s), test, s) : (o, s) => some(coll.run(o, s), test, s);
 }
 
-function some(items: Items, test: Fast): Tri {
-  if (!items) return Tri.Unknown;
-  let unsure = false;
-  for (const item of items) {
-    const t = typeof item === 'object' && item !== null ? test(item as JsonObject) : Tri.Unknown;
-    if (t === Tri.True) return Tri.True;
-    if (t === Tri.Unknown) unsure = true;
-  }
-  return unsure ? Tri.Unknown : Tri.False;
-}
-
-function every(items: Items, test: Fast): Tri {
-  if (!items) return Tri.Unknown;
-  let unsure = false;
-  for (const item of items) {
-    const t = typeof item === 'object' && item !== null ? test(item as JsonObject) : Tri.Unknown;
-    if (t === Tri.Unknown) unsure = true;
-    else if (t !== Tri.True) return Tri.False;
-  }
-  return unsure ? Tri.Unknown : Tri.True;
-}
-
-/** `name = 'literal'` / `name != 'literal'` for a single string property. */
+/** `=` / `!=` between a string property and a literal, or between two booleans. */
 function comparison(atom: Atom, ctx: FastPathContext): Fast | undefined {
   if (!(atom instanceof EqualsAtom) && !(atom instanceof NotEqualsAtom)) return undefined;
-  const [sym, lit] = atom.left instanceof SymbolAtom ? [atom.left, atom.right] : [atom.right, atom.left];
-  if (!(sym instanceof SymbolAtom) || !(lit instanceof LiteralAtom) || typeof lit.value.value !== 'string') return;
-  if (!ctx.isSingleString(sym.name)) return undefined;
-  const key = sym.name;
-  const literal = lit.value.value;
   const equal = atom instanceof EqualsAtom;
-  return (o) => {
-    const v = o[key];
-    if (o['_' + key] !== undefined) return Tri.Unknown;
-    if (v === undefined) return Tri.Empty;
-    if (typeof v !== 'string' || v === '') return Tri.Unknown;
+  const [side, lit] = atom.right instanceof LiteralAtom ? [atom.left, atom.right] : [atom.right, atom.left];
+  if (!(lit instanceof LiteralAtom)) return booleanEquals(node(atom.left, ctx), node(atom.right, ctx), equal);
+  const operand = stringOperand(side, ctx);
+  const literal = lit.value.value;
+  if (!operand || typeof literal !== 'string') return undefined;
+  return (o, s) => {
+    const v = operand(o, s);
+    if (v === UNSURE) return Tri.Unknown;
+    if (v === ABSENT) return Tri.Empty;
     return (v === literal) === equal ? Tri.True : Tri.False;
+  };
+}
+
+/** `name.contains('x')`, `.startsWith('x')`, `.endsWith('x')` on a string property. */
+function stringTest(atom: Atom, ctx: FastPathContext): Fast | undefined {
+  if (!(atom instanceof DotAtom) || !(atom.right instanceof FunctionAtom)) return undefined;
+  const test = STRING_TESTS[atom.right.name];
+  const [arg] = atom.right.args;
+  const literal = arg instanceof FhirPathAtom ? arg.child : arg;
+  const operand = stringOperand(atom.left, ctx);
+  if (!test || atom.right.args.length !== 1 || !operand || !(literal instanceof LiteralAtom)) return undefined;
+  const value = literal.value.value;
+  if (typeof value !== 'string') return undefined;
+  return (o, s) => {
+    const v = operand(o, s);
+    if (v === UNSURE) return Tri.Unknown;
+    if (v === ABSENT) return Tri.Empty;
+    return test(v, value) ? Tri.True : Tri.False;
+  };
+}
+
+/** A single-valued string property of the context, or of the enclosing resource (`%resource.type`). */
+function stringOperand(atom: Atom, ctx: FastPathContext): StringOperand | undefined {
+  let key: string | undefined;
+  let fromResource = false;
+  if (atom instanceof SymbolAtom && ctx.isSingleString(atom.name)) key = atom.name;
+  else if (atom instanceof DotAtom && atom.left instanceof SymbolAtom && atom.left.name === '%resource') {
+    const name = atom.right instanceof SymbolAtom ? atom.right.name : '';
+    if (ctx.resource?.isSingleString(name)) [key, fromResource] = [name, true];
+  }
+  if (key === undefined) return undefined;
+  const k = key;
+  const companion = '_' + key;
+  return (o, s) => {
+    const holder = fromResource ? s.resource : o;
+    const v = holder[k];
+    if (holder[companion] !== undefined) return UNSURE;
+    if (v === undefined) return ABSENT;
+    return typeof v === 'string' && v !== '' ? v : UNSURE;
   };
 }
 
@@ -150,7 +176,13 @@ function absentHead(atom: Atom, ctx: FastPathContext): Fast | undefined {
   } catch {
     return undefined;
   }
-  return (o) => (isAbsent(o, keys) ? whenAbsent : Tri.Unknown);
+  const companions = keys.map((k) => '_' + k);
+  return (o) => {
+    for (let i = 0; i < keys.length; i++) {
+      if (o[keys[i] as string] !== undefined || o[companions[i] as string] !== undefined) return Tri.Unknown;
+    }
+    return whenAbsent;
+  };
 }
 
 function chainHead(atom: Atom, state: { constant: boolean }): string | undefined {
@@ -176,65 +208,6 @@ function toTri(result: TypedValue[]): Tri {
   return Tri.Unknown;
 }
 
-function isAbsent(o: JsonObject, keys: readonly string[]): boolean {
-  for (const k of keys) if (o[k] !== undefined || o['_' + k] !== undefined) return false;
-  return true;
-}
-
 function isCall(atom: Atom, name: string): boolean {
   return atom instanceof FunctionAtom && atom.name === name && atom.args.length === 0;
-}
-
-function isInfix(atom: Atom): atom is Atom & { left: Atom; right: Atom } {
-  return 'left' in atom && 'right' in atom;
-}
-
-function not(f: Fast): Fast {
-  return (o) => {
-    const v = f(o);
-    return v === Tri.True ? Tri.False : v === Tri.False ? Tri.True : v;
-  };
-}
-
-function or(l: Fast, r: Fast): Fast {
-  return (o) => {
-    const a = l(o);
-    if (a === Tri.True) return Tri.True;
-    const b = r(o);
-    if (b === Tri.True) return Tri.True;
-    if (a === Tri.Unknown || b === Tri.Unknown) return Tri.Unknown;
-    return a === Tri.False && b === Tri.False ? Tri.False : Tri.Empty;
-  };
-}
-
-function and(l: Fast, r: Fast): Fast {
-  return (o) => {
-    const a = l(o);
-    if (a === Tri.False) return Tri.False;
-    const b = r(o);
-    if (b === Tri.False) return Tri.False;
-    if (a === Tri.Unknown || b === Tri.Unknown) return Tri.Unknown;
-    return a === Tri.True && b === Tri.True ? Tri.True : Tri.Empty;
-  };
-}
-
-function implies(l: Fast, r: Fast): Fast {
-  return (o) => {
-    const a = l(o);
-    if (a === Tri.False) return Tri.True;
-    const b = r(o);
-    if (b === Tri.True) return Tri.True;
-    if (a === Tri.Unknown || b === Tri.Unknown) return Tri.Unknown;
-    return a === Tri.True ? b : Tri.Empty;
-  };
-}
-
-function xor(l: Fast, r: Fast): Fast {
-  return (o) => {
-    const a = l(o);
-    const b = r(o);
-    if (a === Tri.Unknown || b === Tri.Unknown) return Tri.Unknown;
-    if (a === Tri.Empty || b === Tri.Empty) return Tri.Empty;
-    return a === b ? Tri.False : Tri.True;
-  };
 }

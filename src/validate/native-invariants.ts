@@ -21,6 +21,7 @@ const unknown = (): Tri => Tri.Unknown;
  * - ref-1, evaluated literally, fails a Reference that has no `reference` (`{}.not()` is empty, and empty is
  *   not true); R5 guards it with `reference.exists() implies`, which is what the reference validator does too.
  * - txt-1 and txt-2 call `htmlChecks()`, which Medplum answers with `true` whatever the narrative holds.
+ * - bdl-7 (`select(fullUrl&...).isDistinct()`) evaluates correctly but costs ~140 µs on a 20-entry Bundle.
  */
 export const NATIVE_INVARIANTS: Readonly<Record<string, NativeInvariant>> = {
   'ele-1': {
@@ -41,6 +42,12 @@ export const NATIVE_INVARIANTS: Readonly<Record<string, NativeInvariant>> = {
     fast: (o) => (typeof o.reference === 'string' && o.reference.startsWith('#') ? Tri.Unknown : Tri.True),
     full: (obj, _type, scope) => localReferenceResolves(obj as JsonObject, scope),
   },
+  'bdl-7': {
+    expression:
+      "(type = 'history') or entry.where(fullUrl.exists()).select(fullUrl&resource.meta.versionId).isDistinct()",
+    fast: unknown,
+    full: (obj) => fullUrlsDistinct(obj as JsonObject),
+  },
   'txt-1': {
     expression: 'htmlChecks()',
     fast: unknown,
@@ -52,6 +59,20 @@ export const NATIVE_INVARIANTS: Readonly<Record<string, NativeInvariant>> = {
     full: (obj) => hasText((obj as JsonObject).div),
   },
 };
+
+/** R4 bdl-7: outside history Bundles, fullUrl (with the entry's meta.versionId) is unique. */
+function fullUrlsDistinct(bundle: JsonObject): boolean {
+  if (bundle.type === 'history' || !Array.isArray(bundle.entry)) return true;
+  const seen = new Set<string>();
+  for (const entry of bundle.entry as JsonObject[]) {
+    if (typeof entry?.fullUrl !== 'string' || entry.fullUrl === '') continue;
+    const meta = (entry.resource as JsonObject | undefined)?.meta as JsonObject | undefined;
+    const key = entry.fullUrl + (typeof meta?.versionId === 'string' ? meta.versionId : '');
+    if (seen.has(key)) return false;
+    seen.add(key);
+  }
+  return true;
+}
 
 function localReferenceResolves(ref: JsonObject, scope: ResourceScope): boolean {
   const target = ref.reference;

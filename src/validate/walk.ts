@@ -188,7 +188,7 @@ function checkTarget(ref: JsonObject, el: ElementRule, at: string, scope: Resour
 }
 
 function runInvariant(inv: Invariant, v: unknown, typeName: string, at: string, scope: ResourceScope, run: Run): void {
-  const fast = typeof v === 'object' && v !== null ? inv.fast(v as JsonObject) : Tri.Unknown;
+  const fast = typeof v === 'object' && v !== null ? inv.fast(v as JsonObject, scope) : Tri.Unknown;
   if (fast === Tri.True) return;
   let holds = false;
   if (fast === Tri.Unknown) {
