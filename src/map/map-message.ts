@@ -9,7 +9,7 @@ import {
   normalizeError,
 } from '../errors/outcomes.ts';
 import type { Hl7Message, Hl7Segment } from '../parse/hl7v2/types.ts';
-import { deterministicUuid } from '../bundle/resource-ids.ts';
+import { messageUuids } from '../bundle/resource-ids.ts';
 import { assignRequests, type PlannedEntry } from './identity.ts';
 import type { Mappings, MessageManifest, ResourceRule, Sender } from './mapping-types.ts';
 import { evaluateCondition } from './template/conditions.ts';
@@ -112,6 +112,7 @@ function planInstances(base: MessageContext, manifest: MessageManifest): Mutable
   for (const rule of manifest.resources) bySegment.set(rule.segment, [...(bySegment.get(rule.segment) ?? []), rule]);
   const scope = new Map<string, Hl7Segment>();
   const claimed = new Set<Hl7Segment>();
+  const uuidAt = messageUuids(`${sender.id}|${message.controlId}`);
   const instances: MutableInstance[] = [];
   let previous: MutableInstance[] = [];
   for (const seg of message.segments) {
@@ -138,7 +139,7 @@ function planInstances(base: MessageContext, manifest: MessageManifest): Mutable
         rule,
         segment: seg,
         scope: snapshot,
-        fullUrl: `urn:uuid:${deterministicUuid(`${sender.id}|${message.controlId}|${rule.name}|${seg.index}`)}`,
+        fullUrl: `urn:uuid:${uuidAt(seg.index * 64 + manifest.resources.indexOf(rule))}`,
         companions: [],
         sources: new Map(),
       };

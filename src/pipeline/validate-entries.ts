@@ -1,5 +1,6 @@
 import type { OperationOutcomeIssue } from '@medplum/fhirtypes';
 import type { PlannedEntry } from '../map/identity.ts';
+import { locationOf } from '../map/template/field-ref.ts';
 import type { ResourceValidator } from '../validate/types.ts';
 
 /**
@@ -18,9 +19,8 @@ export function validateEntries(
     for (const found of validator.validate(entry.resource)) {
       const path = found.expression?.[0] ?? '';
       const element = /^[A-Za-z]+\.([A-Za-z]+)/.exec(path)?.[1];
-      const hl7 =
-        (element && entry.instance.sources.get(element)) ??
-        `${entry.instance.segment.id}[${entry.instance.segment.occurrence}]`;
+      const source = element ? entry.instance.sources.get(element) : undefined;
+      const hl7 = source ? locationOf(source) : `${entry.instance.segment.id}[${entry.instance.segment.occurrence}]`;
       issues.push({ ...found, expression: [...(found.expression ?? []), hl7] });
     }
   }

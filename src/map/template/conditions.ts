@@ -1,33 +1,68 @@
 import type { Condition } from '../mapping-types.ts';
 import { lookupObservationCode } from '../code-lookup.ts';
-import { isEmpty, resolveFirst, textAt } from './field-ref.ts';
+import { isEmpty, resolveFirstParsed, textAt } from './field-ref.ts';
+import { parseHl7Path } from './hl7-path.ts';
 import type { EvalContext } from './map-context.ts';
 
-function fieldText(field: string, ctx: EvalContext): string {
-  const ref = resolveFirst(field, ctx);
-  return ref ? textAt(ref).trim() : '';
-}
+/** A condition compiled once into a predicate over the evaluation context. */
+export type CompiledCondition = (ctx: EvalContext) => boolean;
 
 /**
- * Evaluates a condition from the closed vocabulary (`equals`, `in`, `notNull`, `isNull`, `mapped`, `all`, `any`,
+ * Compiles a condition from the closed vocabulary (`equals`, `in`, `notNull`, `isNull`, `mapped`, `all`, `any`,
  * `not`). There is deliberately no expression language: mapping files stay data.
  * @param cond - The condition.
- * @param ctx - Evaluation context.
+ * @returns The predicate.
+ */
+export function compileCondition(cond: Condition): CompiledCondition {
+  if ('all' in cond) {
+    const parts = cond.all.map(compileCondition);
+    return (ctx) => parts.every((p) => p(ctx));
+  }
+  if ('any' in cond) {
+    const parts = cond.any.map(compileCondition);
+    return (ctx) => parts.some((p) => p(ctx));
+  }
+  if ('not' in cond) {
+    const inner = compileCondition(cond.not);
+    return (ctx) => !inner(ctx);
+  }
+  if ('mapped' in cond) {
+    const paths = [parseHl7Path(cond.mapped)];
+    return (ctx) => {
+      const ref = resolveFirstParsed(paths, ctx);
+      if (!ref) return false;
+      const found = lookupObservationCode(ref, ctx);
+      return !!found.analyte || !!found.loincAsSent;
+    };
+  }
+  const paths = [parseHl7Path(cond.field)];
+  const text = (ctx: EvalContext): string => {
+    const ref = resolveFirstParsed(paths, ctx);
+    return ref ? textAt(ref).trim() : '';
+  };
+  if ('equals' in cond) {
+    const expected = cond.equals;
+    return (ctx) => text(ctx) === expected;
+  }
+  if ('in' in cond) {
+    const set = new Set(cond.in);
+    return (ctx) => set.has(text(ctx));
+  }
+  if ('notNull' in cond) return (ctx) => !isEmpty(text(ctx));
+  return (ctx) => isEmpty(text(ctx));
+}
+
+const compiled = new WeakMap<Condition, CompiledCondition>();
+
+/**
+ * Evaluates a condition (compiled on first use; conditions come from frozen, load-once mappings).
  * @returns Whether it holds.
  */
 export function evaluateCondition(cond: Condition, ctx: EvalContext): boolean {
-  if ('all' in cond) return cond.all.every((c) => evaluateCondition(c, ctx));
-  if ('any' in cond) return cond.any.some((c) => evaluateCondition(c, ctx));
-  if ('not' in cond) return !evaluateCondition(cond.not, ctx);
-  if ('mapped' in cond) {
-    const ref = resolveFirst(cond.mapped, ctx);
-    if (!ref) return false;
-    const found = lookupObservationCode(ref, ctx);
-    return !!found.analyte || !!found.loincAsSent;
+  let c = compiled.get(cond);
+  if (!c) {
+    c = compileCondition(cond);
+    compiled.set(cond, c);
   }
-  const value = fieldText(cond.field, ctx);
-  if ('equals' in cond) return value === cond.equals;
-  if ('in' in cond) return cond.in.includes(value);
-  if ('notNull' in cond) return !isEmpty(value);
-  return isEmpty(value);
+  return c(ctx);
 }

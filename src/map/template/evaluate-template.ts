@@ -1,11 +1,12 @@
-import type { Reference } from '@medplum/fhirtypes';
 import { ErrorCode } from '../../errors/error-codes.ts';
 import { adapterError, IssueType } from '../../errors/outcomes.ts';
 import { converters, type Directive } from '../datatypes/index.ts';
 import type { Condition, ValueTable } from '../mapping-types.ts';
-import { evaluateCondition } from './conditions.ts';
-import { locationOf, resolveEach, resolveFirst, type FieldRef } from './field-ref.ts';
-import type { EvalContext, ResourceInstance } from './map-context.ts';
+import { compileCondition, type CompiledCondition } from './conditions.ts';
+import { locationOf, resolveEach, resolveFirstParsed, type FieldRef } from './field-ref.ts';
+import { parseHl7Path } from './hl7-path.ts';
+import type { EvalContext } from './map-context.ts';
+import { findInGroup, findInScope, referenceTo } from './references.ts';
 
 /**
  * The directives a template object may hold. Value directives replace the object with a value; the structural
@@ -29,15 +30,35 @@ export const DIRECTIVE_OPTIONS = [
 /** Directives that shape the object they sit in. */
 export const STRUCTURAL_DIRECTIVES = ['$when', '$choose', '$merge'] as const;
 
-/** Collects, per top-level element, the first HL7 location read while evaluating it. */
+/**
+ * Collects, per top-level element, the first field read while evaluating it. It keeps the reference, not its
+ * formatted location: the text is only needed when validation names an error, which is rare.
+ */
 interface SourceCapture {
-  first?: string;
+  first?: FieldRef;
 }
 
-type Node = Record<string, unknown>;
+/** A template node compiled once into a function of the evaluation context. */
+type Compiled = (ctx: EvalContext, capture: SourceCapture) => unknown;
+/** A compiled object node; at the top level it also records where each element came from. */
+type CompiledObject = (ctx: EvalContext, capture: SourceCapture, sources?: Map<string, FieldRef>) => Record<string, unknown> | undefined;
+
+type Node = Readonly<Record<string, unknown>>;
 
 function isValueDirective(node: Node): boolean {
   return VALUE_DIRECTIVES.some((d) => d in node);
+}
+
+/** `$each` and `$refs` produce lists that splice into the array they stand in. */
+function isDirectiveList(node: unknown): boolean {
+  return !!node && typeof node === 'object' && ('$each' in node || '$refs' in node);
+}
+
+/** True for a subtree with no directive anywhere: it evaluates to itself and can be shared (it is frozen). */
+function isConstant(node: unknown): boolean {
+  if (Array.isArray(node)) return node.every(isConstant);
+  if (node && typeof node === 'object') return Object.entries(node).every(([k, v]) => !k.startsWith('$') && isConstant(v));
+  return true;
 }
 
 function applyTable(value: unknown, table: ValueTable, ref: FieldRef | undefined): unknown {
@@ -46,118 +67,11 @@ function applyTable(value: unknown, table: ValueTable, ref: FieldRef | undefined
   const key = String(value);
   if (Object.hasOwn(table.map, key)) return table.map[key] ?? undefined;
   if (table.unknown === 'error') {
-    throw adapterError(
-      ErrorCode.MapInvalidValue,
-      IssueType.CodeInvalid,
-      `code '${key}' is not in table '${table.name}'`,
-      {
-        ...(ref ? { hl7: locationOf(ref) } : {}),
-      },
-    );
+    throw adapterError(ErrorCode.MapInvalidValue, IssueType.CodeInvalid, `code '${key}' is not in table '${table.name}'`, {
+      ...(ref ? { hl7: locationOf(ref) } : {}),
+    });
   }
   return table.unknown.default ?? undefined;
-}
-
-function convert(ref: FieldRef, node: Node, ctx: EvalContext): unknown {
-  const name = (node.$as as string | undefined) ?? (node.$table ? 'code' : 'string');
-  const converter = converters[name];
-  if (!converter) throw new Error(`unknown converter '${name}'`); // ruled out when mappings load
-  const value = converter(ref, ctx, node as Directive);
-  return node.$table ? applyTable(value, ctx.mappings.tables.get(node.$table as string) as ValueTable, ref) : value;
-}
-
-function referenceTo(inst: ResourceInstance): Reference {
-  return { reference: inst.fullUrl };
-}
-
-function findInScope(name: string, ctx: EvalContext, within?: string): ResourceInstance | undefined {
-  const inScope = (i: ResourceInstance): boolean => {
-    if (i.rule.segment === 'MSH') return true;
-    return (ctx.segment.id === i.rule.segment ? ctx.segment : ctx.scope.get(i.rule.segment)) === i.segment;
-  };
-  // `$within: OBR` also finds a sibling that comes later in the same group (an SPM after the OBX that uses it).
-  const sibling = (i: ResourceInstance): boolean =>
-    !!within && !!ctx.scope.get(within) && i.scope.get(within) === ctx.scope.get(within);
-  const named = ctx.instances.filter((i) => i.rule.name === name);
-  return named.find(inScope) ?? named.find(sibling);
-}
-
-function findInGroup(name: string, ctx: EvalContext): ResourceInstance[] {
-  const mine = ctx.instance;
-  return ctx.instances.filter((i) => {
-    if (i === mine || (name !== '*' && i.rule.name !== name)) return false;
-    // A message-level resource (on MSH) groups everything; otherwise, instances whose scope holds my segment.
-    return mine.segment.id === 'MSH' || i.scope.get(mine.segment.id) === mine.segment;
-  });
-}
-
-function format(template: string, ctx: EvalContext): string {
-  return template.replace(/\{([a-zA-Z.]+)\}/g, (_, key: string) => {
-    const [head, tail] = key.split('.') as [string, string | undefined];
-    const source: Record<string, unknown> | undefined =
-      head === 'settings'
-        ? (ctx.mappings.settings as unknown as Record<string, unknown>)
-        : head === 'sender'
-          ? (ctx.sender as unknown as Record<string, unknown>)
-          : head === 'message'
-            ? { controlId: ctx.message.controlId, type: `${ctx.message.messageCode}^${ctx.message.triggerEvent}` }
-            : head === 'receivedAt'
-              ? { '': ctx.receivedAt }
-              : undefined;
-    const value = source?.[tail ?? ''];
-    if (value === undefined) throw new Error(`unknown placeholder {${key}}`); // ruled out when mappings load
-    return String(value);
-  });
-}
-
-function evaluateValue(node: Node, ctx: EvalContext, capture: SourceCapture): unknown {
-  let value: unknown;
-  let ref: FieldRef | undefined;
-  if ('$from' in node) {
-    ref = resolveFirst(node.$from as string | string[], ctx);
-    if (ref) {
-      capture.first ??= locationOf(ref);
-      value = convert(ref, node, ctx);
-    } else if (node.$table) {
-      value = (ctx.mappings.tables.get(node.$table as string) as ValueTable).empty;
-    }
-  } else if ('$each' in node) {
-    const refs = resolveEach(node.$each as string, ctx);
-    if (refs[0]) capture.first ??= locationOf(refs[0]);
-    const items = refs.flatMap((r) => convert(r, node, ctx) ?? []);
-    value = items.length ? items : undefined;
-  } else if ('$ref' in node) {
-    const inst = findInScope(node.$ref as string, ctx, node.$within as string | undefined);
-    value = inst ? referenceTo(inst) : undefined;
-  } else if ('$refs' in node) {
-    const list = findInGroup(node.$refs as string, ctx).map(referenceTo);
-    value = list.length ? list : undefined;
-  } else if ('$format' in node) {
-    value = format(node.$format as string, ctx);
-  } else if ('$join' in node) {
-    const parts = (node.$join as unknown[])
-      .map((p) => evaluateNode(p, ctx, capture))
-      .filter((p) => p !== undefined && p !== '');
-    value = parts.length ? parts.join((node.$sep as string | undefined) ?? '') : undefined;
-  } else if ('$first' in node) {
-    for (const p of node.$first as unknown[]) {
-      value = evaluateNode(p, ctx, capture);
-      if (value !== undefined) break;
-    }
-  }
-  if (value === undefined && '$default' in node) value = node.$default;
-  if (value === undefined && node.$required) {
-    const what = (node.$from ?? node.$each ?? node.$first ?? node.$join) as unknown;
-    throw adapterError(
-      ErrorCode.MapRequiredMissing,
-      IssueType.Required,
-      `required value is missing (${describe(what)})`,
-      {
-        hl7: `${ctx.segment.id}[${ctx.segment.occurrence}]`,
-      },
-    );
-  }
-  return value;
 }
 
 function describe(what: unknown): string {
@@ -167,81 +81,225 @@ function describe(what: unknown): string {
   return 'value';
 }
 
-function evaluateObject(node: Node, ctx: EvalContext, capture: SourceCapture, sources?: Map<string, string>): unknown {
-  const out: Record<string, unknown> = {};
+const PLACEHOLDER = /\{([a-zA-Z.]+)\}/g;
+
+function compileFormat(template: string): (ctx: EvalContext) => string {
+  const parts = template.split(PLACEHOLDER); // odd indexes are placeholder names
+  return (ctx) => {
+    let out = '';
+    for (let i = 0; i < parts.length; i++) {
+      const p = parts[i] as string;
+      out += i % 2 === 0 ? p : placeholder(p, ctx);
+    }
+    return out;
+  };
+}
+
+function placeholder(key: string, ctx: EvalContext): string {
+  switch (key) {
+    case 'settings.canonicalBase':
+      return ctx.mappings.settings.canonicalBase;
+    case 'settings.identifierBase':
+      return ctx.mappings.settings.identifierBase;
+    case 'sender.id':
+      return ctx.sender.id;
+    case 'sender.localCodeSystem':
+      return ctx.sender.localCodeSystem;
+    case 'message.controlId':
+      return ctx.message.controlId;
+    case 'message.type':
+      return `${ctx.message.messageCode}^${ctx.message.triggerEvent}`;
+    case 'receivedAt':
+      return ctx.receivedAt;
+    default:
+      throw new Error(`unknown placeholder {${key}}`); // ruled out when mappings load
+  }
+}
+
+function compileValue(node: Node): Compiled {
+  const asName = (node.$as as string | undefined) ?? (node.$table ? 'code' : 'string');
+  const converter = converters[asName];
+  if (!converter) throw new Error(`unknown converter '${asName}'`); // ruled out when mappings load
+  const tableName = node.$table as string | undefined;
+  const directive = node as Directive;
+  const convert = (ref: FieldRef, ctx: EvalContext): unknown => {
+    const value = converter(ref, ctx, directive);
+    return tableName ? applyTable(value, ctx.mappings.tables.get(tableName) as ValueTable, ref) : value;
+  };
+  let produce: Compiled;
+  if ('$from' in node) {
+    const paths = [node.$from as string | string[]].flat().map(parseHl7Path);
+    produce = (ctx, capture) => {
+      const ref = resolveFirstParsed(paths, ctx);
+      if (ref) {
+        capture.first ??= ref;
+        return convert(ref, ctx);
+      }
+      return tableName ? ((ctx.mappings.tables.get(tableName) as ValueTable).empty ?? undefined) : undefined;
+    };
+  } else if ('$each' in node) {
+    const path = node.$each as string;
+    produce = (ctx, capture) => {
+      const refs = resolveEach(path, ctx);
+      if (refs[0]) capture.first ??= refs[0];
+      const items = refs.flatMap((r) => convert(r, ctx) ?? []);
+      return items.length ? items : undefined;
+    };
+  } else if ('$ref' in node) {
+    const name = node.$ref as string;
+    const within = node.$within as string | undefined;
+    produce = (ctx) => {
+      const inst = findInScope(name, ctx, within);
+      return inst ? referenceTo(inst) : undefined;
+    };
+  } else if ('$refs' in node) {
+    const name = node.$refs as string;
+    produce = (ctx) => {
+      const list = findInGroup(name, ctx).map(referenceTo);
+      return list.length ? list : undefined;
+    };
+  } else if ('$format' in node) {
+    const f = compileFormat(node.$format as string);
+    produce = (ctx) => f(ctx);
+  } else if ('$join' in node) {
+    const parts = (node.$join as unknown[]).map(compileNode);
+    const sep = (node.$sep as string | undefined) ?? '';
+    produce = (ctx, capture) => {
+      const values = parts.map((p) => p(ctx, capture)).filter((p) => p !== undefined && p !== '');
+      return values.length ? values.join(sep) : undefined;
+    };
+  } else {
+    const options = (node.$first as unknown[]).map(compileNode);
+    produce = (ctx, capture) => {
+      for (const p of options) {
+        const v = p(ctx, capture);
+        if (v !== undefined) return v;
+      }
+      return undefined;
+    };
+  }
+  const fallback = node.$default;
+  const hasDefault = '$default' in node;
+  const required = node.$required === true;
+  const what = describe(node.$from ?? node.$each ?? node.$first ?? node.$join);
+  if (!hasDefault && !required) return produce;
+  return (ctx, capture) => {
+    let value = produce(ctx, capture);
+    if (value === undefined && hasDefault) value = fallback;
+    if (value === undefined && required) {
+      throw adapterError(ErrorCode.MapRequiredMissing, IssueType.Required, `required value is missing (${what})`, {
+        hl7: `${ctx.segment.id}[${ctx.segment.occurrence}]`,
+      });
+    }
+    return value;
+  };
+}
+
+type Step =
+  | { kind: 'key'; key: string; fn: Compiled }
+  | { kind: 'merge'; fn: Compiled }
+  | { kind: 'choose'; branches: { when?: CompiledCondition; set: CompiledObject }[] };
+
+function compileObject(node: Node): CompiledObject {
+  const steps: Step[] = [];
   for (const [key, child] of Object.entries(node)) {
     if (key === '$when') continue;
-    const local: SourceCapture = {};
     if (key === '$choose') {
-      const branch = (child as { when?: Condition; set: unknown }[]).find(
-        (b) => !b.when || evaluateCondition(b.when, ctx),
-      );
-      if (branch) mergeInto(out, evaluateObject(branch.set as Node, ctx, local, sources), local, sources);
-    } else if (key === '$merge') {
-      mergeInto(out, evaluateNode(child, ctx, local), local, sources);
-    } else {
-      const value = evaluateNode(child, ctx, local);
-      if (value !== undefined) {
-        out[key] = value;
-        if (sources && local.first) sources.set(key, local.first);
+      const branches = (child as { when?: Condition; set: Node }[]).map((b) => ({
+        ...(b.when ? { when: compileCondition(b.when) } : {}),
+        set: compileObject(b.set),
+      }));
+      steps.push({ kind: 'choose', branches });
+    } else if (key === '$merge') steps.push({ kind: 'merge', fn: compileNode(child) });
+    else steps.push({ kind: 'key', key, fn: compileNode(child) });
+  }
+  return (ctx, capture, sources) => {
+    const out: Record<string, unknown> = {};
+    let any = false;
+    for (const step of steps) {
+      const local: SourceCapture = {};
+      let value: unknown;
+      if (step.kind === 'key') {
+        value = step.fn(ctx, local);
+        if (value !== undefined) {
+          out[step.key] = value;
+          any = true;
+          if (sources && local.first) sources.set(step.key, local.first);
+        }
+      } else {
+        if (step.kind === 'merge') value = step.fn(ctx, local);
+        else {
+          const branch = step.branches.find((b) => !b.when || b.when(ctx));
+          value = branch ? branch.set(ctx, local, sources) : undefined;
+        }
+        if (value && typeof value === 'object') {
+          for (const [k, v] of Object.entries(value)) {
+            out[k] = v;
+            any = true;
+            if (sources && local.first && !sources.has(k)) sources.set(k, local.first);
+          }
+        }
       }
+      capture.first ??= local.first;
     }
-    capture.first ??= local.first;
-  }
-  return Object.keys(out).length ? out : undefined;
+    return any ? out : undefined;
+  };
 }
 
-function mergeInto(
-  out: Record<string, unknown>,
-  value: unknown,
-  local: SourceCapture,
-  sources?: Map<string, string>,
-): void {
-  if (!value || typeof value !== 'object') return;
-  for (const [k, v] of Object.entries(value)) {
-    out[k] = v;
-    if (sources && local.first && !sources.has(k)) sources.set(k, local.first);
-  }
-}
-
-function evaluateNode(node: unknown, ctx: EvalContext, capture: SourceCapture): unknown {
+function compileNode(node: unknown): Compiled {
+  if (isConstant(node)) return () => node;
   if (Array.isArray(node)) {
-    const items = node.flatMap((n) => {
-      const v = evaluateNode(n, ctx, capture);
-      return v === undefined ? [] : Array.isArray(v) && isDirectiveList(n) ? v : [v];
-    });
-    return items.length ? items : undefined;
+    const items = node.map((n) => ({ fn: compileNode(n), splice: isDirectiveList(n) }));
+    return (ctx, capture) => {
+      const out: unknown[] = [];
+      for (const item of items) {
+        const v = item.fn(ctx, capture);
+        if (v === undefined) continue;
+        if (item.splice && Array.isArray(v)) out.push(...v);
+        else out.push(v);
+      }
+      return out.length ? out : undefined;
+    };
   }
-  if (node && typeof node === 'object') {
-    const obj = node as Node;
-    if ('$when' in obj && !evaluateCondition(obj.$when as Condition, ctx)) return undefined;
-    return isValueDirective(obj) ? evaluateValue(obj, ctx, capture) : evaluateObject(obj, ctx, capture);
-  }
-  return node;
+  const obj = node as Node;
+  const body = isValueDirective(obj) ? compileValue(obj) : compileObject(obj);
+  if (!('$when' in obj)) return body;
+  const when = compileCondition(obj.$when as Condition);
+  return (ctx, capture) => (when(ctx) ? body(ctx, capture) : undefined);
 }
 
-/** `$each` and `$refs` produce lists that splice into the array they stand in. */
-function isDirectiveList(node: unknown): boolean {
-  return !!node && typeof node === 'object' && ('$each' in node || '$refs' in node);
+// Templates are frozen and loaded once; each is compiled on first use and kept for the process's life.
+const compiledTemplates = new WeakMap<object, { when?: CompiledCondition; body: CompiledObject }>();
+
+function compiledFor(template: object): { when?: CompiledCondition; body: CompiledObject } {
+  let c = compiledTemplates.get(template);
+  if (!c) {
+    const node = template as Node;
+    c = {
+      ...(node.$when ? { when: compileCondition(node.$when as Condition) } : {}),
+      body: compileObject(node),
+    };
+    compiledTemplates.set(template, c);
+  }
+  return c;
 }
 
 /**
- * Evaluates a resource template in a context: literals are copied, directives are resolved against the message,
- * and anything that comes out empty is left out (FHIR forbids empty elements).
+ * Evaluates a resource template in a context: literals are copied (constant subtrees are shared, frozen),
+ * directives are resolved against the message, and anything that comes out empty is left out (FHIR forbids empty
+ * elements). The template is compiled into closures on first use, so per-message work is only the lookups.
  * @param template - The template (a YAML mapping from `mappings/templates/`).
  * @param ctx - The segment, scope and message to read from.
- * @param sources - When given, receives top-level element → the HL7 location it was read from.
+ * @param sources - When given, receives top-level element → the field it was read from.
  * @returns The FHIR object, or undefined when nothing was produced.
  */
 export function evaluateTemplate(
   template: unknown,
   ctx: EvalContext,
-  sources?: Map<string, string>,
+  sources?: Map<string, FieldRef>,
 ): Record<string, unknown> | undefined {
-  const capture: SourceCapture = {};
-  if (template && typeof template === 'object' && !Array.isArray(template)) {
-    if ('$when' in template && !evaluateCondition((template as Node).$when as Condition, ctx)) return undefined;
-    return evaluateObject(template as Node, ctx, capture, sources) as Record<string, unknown> | undefined;
-  }
-  return undefined;
+  if (!template || typeof template !== 'object' || Array.isArray(template)) return undefined;
+  const { when, body } = compiledFor(template);
+  if (when && !when(ctx)) return undefined;
+  return body(ctx, {}, sources);
 }

@@ -65,8 +65,12 @@ export function locationOf(ref: FieldRef, component?: number): string {
  * @returns The reference, or undefined when every path is empty.
  */
 export function resolveFirst(paths: string | readonly string[], ctx: EvalContext): FieldRef | undefined {
-  for (const text of typeof paths === 'string' ? [paths] : paths) {
-    const path = parseHl7Path(text);
+  return resolveFirstParsed((typeof paths === 'string' ? [paths] : paths).map(parseHl7Path), ctx);
+}
+
+/** {@link resolveFirst} for paths parsed once, when the template was compiled. */
+export function resolveFirstParsed(paths: readonly Hl7Path[], ctx: EvalContext): FieldRef | undefined {
+  for (const path of paths) {
     const seg = segmentFor(path, ctx);
     if (!seg) continue;
     const ref: FieldRef = { seg, path, repetition: 1 };

@@ -1,5 +1,6 @@
 import type { Hl7Message, Hl7Segment } from '../../parse/hl7v2/types.ts';
 import type { Analyte, Mappings, ResourceRule, Sender } from '../mapping-types.ts';
+import type { FieldRef } from './field-ref.ts';
 
 /** A local code that no table maps, as reported in the conversion trace. */
 export interface UnmappedCode {
@@ -30,8 +31,8 @@ export interface ResourceInstance {
   readonly fullUrl: string;
   /** Companion segments (NTE …) that follow the trigger segment. */
   readonly companions: Hl7Segment[];
-  /** Top-level element name → HL7 location it came from, for naming the source of validation errors. */
-  readonly sources: Map<string, string>;
+  /** Top-level element name → the field it came from, for naming the source of validation errors. */
+  readonly sources: Map<string, FieldRef>;
 }
 
 /** Everything a template evaluation may read; built once per message, extended per instance. */
