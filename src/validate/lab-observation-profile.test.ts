@@ -64,6 +64,15 @@ describe('studybridge-lab-observation', () => {
     expect(found(r)).toEqual([expect.stringMatching(/^Observation: Invariant sb-obs-2 failed/)]);
   });
 
+  it('When a result still in process (registered) has no effective[x] and no value yet, then it passes', () => {
+    const r = obs((o) => {
+      o.status = 'registered';
+      delete o.effectiveDateTime;
+      delete o.valueQuantity;
+    });
+    expect(found(r)).toEqual([]);
+  });
+
   it('When a cancelled or entered-in-error result has no effective[x] and no value, then it passes', () => {
     for (const status of ['cancelled', 'entered-in-error']) {
       const r = obs((o) => {

@@ -37,8 +37,9 @@ export const PROFILE_SPECS: ProfileSpec[] = [
           {
             key: 'sb-obs-2',
             severity: 'error',
-            human: 'effective[x] is present unless the status is cancelled or entered-in-error',
-            expression: "effective.exists() or status = 'cancelled' or status = 'entered-in-error'",
+            // A result still in process (registered: OBX-11 I or O) often has no time yet; every other status needs one.
+            human: 'effective[x] is present unless the status is registered, cancelled or entered-in-error',
+            expression: "effective.exists() or status = 'registered' or status = 'cancelled' or status = 'entered-in-error'",
           },
           {
             key: 'sb-obs-3',
@@ -73,7 +74,7 @@ export const PROFILE_SPECS: ProfileSpec[] = [
       {
         id: 'Observation.effective[x]',
         mustSupport: true,
-        short: 'Required unless cancelled or entered-in-error (sb-obs-2)',
+        short: 'Required unless registered, cancelled or entered-in-error (sb-obs-2)',
       },
       {
         id: 'Observation.value[x]',
