@@ -11,7 +11,11 @@ const cache = new Map<string, string>();
 
 function dateTimeOf(ref: FieldRef, ctx: EvalContext): string | undefined {
   // A DTM field's first component (a TS in older versions carries a degree of precision in component 2).
-  const text = (ref.path.component === undefined ? componentAt(ref, 1) : componentAt(ref, 1) || ref.seg.get(ref.path.field, ref.path.component, undefined, ref.repetition)).trim();
+  const text = (
+    ref.path.component === undefined
+      ? componentAt(ref, 1)
+      : componentAt(ref, 1) || ref.seg.get(ref.path.field, ref.path.component, undefined, ref.repetition)
+  ).trim();
   if (isEmpty(text)) return undefined;
   const key = `${ctx.defaultZone}\u0000${text}`;
   const hit = cache.get(key);

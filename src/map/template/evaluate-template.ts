@@ -41,7 +41,11 @@ interface SourceCapture {
 /** A template node compiled once into a function of the evaluation context. */
 type Compiled = (ctx: EvalContext, capture: SourceCapture) => unknown;
 /** A compiled object node; at the top level it also records where each element came from. */
-type CompiledObject = (ctx: EvalContext, capture: SourceCapture, sources?: Map<string, FieldRef>) => Record<string, unknown> | undefined;
+type CompiledObject = (
+  ctx: EvalContext,
+  capture: SourceCapture,
+  sources?: Map<string, FieldRef>,
+) => Record<string, unknown> | undefined;
 
 type Node = Readonly<Record<string, unknown>>;
 
@@ -57,7 +61,8 @@ function isDirectiveList(node: unknown): boolean {
 /** True for a subtree with no directive anywhere: it evaluates to itself and can be shared (it is frozen). */
 function isConstant(node: unknown): boolean {
   if (Array.isArray(node)) return node.every(isConstant);
-  if (node && typeof node === 'object') return Object.entries(node).every(([k, v]) => !k.startsWith('$') && isConstant(v));
+  if (node && typeof node === 'object')
+    return Object.entries(node).every(([k, v]) => !k.startsWith('$') && isConstant(v));
   return true;
 }
 
@@ -67,9 +72,14 @@ function applyTable(value: unknown, table: ValueTable, ref: FieldRef | undefined
   const key = String(value);
   if (Object.hasOwn(table.map, key)) return table.map[key] ?? undefined;
   if (table.unknown === 'error') {
-    throw adapterError(ErrorCode.MapInvalidValue, IssueType.CodeInvalid, `code '${key}' is not in table '${table.name}'`, {
-      ...(ref ? { hl7: locationOf(ref) } : {}),
-    });
+    throw adapterError(
+      ErrorCode.MapInvalidValue,
+      IssueType.CodeInvalid,
+      `code '${key}' is not in table '${table.name}'`,
+      {
+        ...(ref ? { hl7: locationOf(ref) } : {}),
+      },
+    );
   }
   return table.unknown.default ?? undefined;
 }
@@ -216,8 +226,10 @@ function compileObject(node: Node): CompiledObject {
   return (ctx, capture, sources) => {
     const out: Record<string, unknown> = {};
     let any = false;
+    // One capture reused across steps: this closure runs for every object of every resource.
+    const local: SourceCapture = {};
     for (const step of steps) {
-      const local: SourceCapture = {};
+      local.first = undefined;
       let value: unknown;
       if (step.kind === 'key') {
         value = step.fn(ctx, local);
@@ -229,18 +241,23 @@ function compileObject(node: Node): CompiledObject {
       } else {
         if (step.kind === 'merge') value = step.fn(ctx, local);
         else {
-          const branch = step.branches.find((b) => !b.when || b.when(ctx));
-          value = branch ? branch.set(ctx, local, sources) : undefined;
+          for (const b of step.branches) {
+            if (!b.when || b.when(ctx)) {
+              value = b.set(ctx, local, sources);
+              break;
+            }
+          }
         }
         if (value && typeof value === 'object') {
-          for (const [k, v] of Object.entries(value)) {
-            out[k] = v;
+          const merged = value as Record<string, unknown>;
+          for (const k in merged) {
+            out[k] = merged[k];
             any = true;
             if (sources && local.first && !sources.has(k)) sources.set(k, local.first);
           }
         }
       }
-      capture.first ??= local.first;
+      if (capture.first === undefined && local.first) capture.first = local.first;
     }
     return any ? out : undefined;
   };

@@ -39,7 +39,8 @@ export const PROFILE_SPECS: ProfileSpec[] = [
             severity: 'error',
             // A result still in process (registered: OBX-11 I or O) often has no time yet; every other status needs one.
             human: 'effective[x] is present unless the status is registered, cancelled or entered-in-error',
-            expression: "effective.exists() or status = 'registered' or status = 'cancelled' or status = 'entered-in-error'",
+            expression:
+              "effective.exists() or status = 'registered' or status = 'cancelled' or status = 'entered-in-error'",
           },
           {
             key: 'sb-obs-3',
