@@ -2,22 +2,17 @@ import type { OperationOutcomeIssue } from '@medplum/fhirtypes';
 import { issue, IssueType } from '../errors/outcomes.ts';
 import { converters } from './datatypes/index.ts';
 import type { Mappings } from './mapping-types.ts';
-import { DIRECTIVE_OPTIONS, STRUCTURAL_DIRECTIVES, VALUE_DIRECTIVES } from './template/evaluate-template.ts';
+import {
+  DIRECTIVE_OPTIONS,
+  PLACEHOLDER,
+  PLACEHOLDERS,
+  STRUCTURAL_DIRECTIVES,
+  VALUE_DIRECTIVES,
+} from './template/evaluate-template.ts';
+import { isHl7Path } from './template/hl7-path.ts';
 import { resolveUnit, validUcum } from './units.ts';
 
 const KNOWN_DIRECTIVES = new Set<string>([...VALUE_DIRECTIVES, ...DIRECTIVE_OPTIONS, ...STRUCTURAL_DIRECTIVES]);
-const PATH = /^[A-Z][A-Z0-9]{2}\.[1-9]\d*(\.[1-9]\d*){0,2}$/;
-const PLACEHOLDER = /\{([a-zA-Z.]+)\}/g;
-const PLACEHOLDERS = new Set([
-  'settings.canonicalBase',
-  'settings.identifierBase',
-  'sender.id',
-  'sender.localCodeSystem',
-  'message.controlId',
-  'message.type',
-  'receivedAt',
-]);
-
 /**
  * Checks what a JSON Schema cannot: names that point from one mapping file into another (templates, tables,
  * analytes, rule names), template directives and their paths, and that every unit is valid UCUM.
@@ -47,7 +42,7 @@ export function checkReferences(m: Mappings): OperationOutcomeIssue[] {
   for (const [name, template] of m.templates) {
     walkTemplate(template, `templates/${name}.yaml:`, (where, key, value) => {
       if (!KNOWN_DIRECTIVES.has(key)) return bad(where, `unknown directive '${key}'`);
-      if ((key === '$from' || key === '$each') && ![value].flat().every((p) => typeof p === 'string' && PATH.test(p))) {
+      if ((key === '$from' || key === '$each') && ![value].flat().every(isHl7Path)) {
         return bad(where, `invalid HL7 path in ${key}`);
       }
       if (key === '$as' && !(String(value) in converters)) return bad(where, `unknown converter '${String(value)}'`);
@@ -59,7 +54,7 @@ export function checkReferences(m: Mappings): OperationOutcomeIssue[] {
       }
       if (key === '$format') {
         for (const [, ph] of String(value).matchAll(PLACEHOLDER)) {
-          if (!PLACEHOLDERS.has(ph as string)) bad(where, `unknown placeholder {${ph}}`);
+          if (!Object.hasOwn(PLACEHOLDERS, ph as string)) bad(where, `unknown placeholder {${ph}}`);
         }
       }
     });
@@ -114,7 +109,7 @@ function walkTemplate(node: unknown, where: string, visit: (where: string, key: 
     }
     if (key === '$args' && value && typeof value === 'object') {
       for (const [k, p] of Object.entries(value)) {
-        if (![p].flat().every((x) => typeof x === 'string' && PATH.test(x))) visit(`${here}/${k}`, '$from', p);
+        if (![p].flat().every(isHl7Path)) visit(`${here}/${k}`, '$from', p);
       }
       continue;
     }

@@ -34,9 +34,8 @@ function num(text: string): Num | undefined {
 function sentUnit(ctx: EvalContext, directive: Directive, defaultUnit?: string): SentUnit {
   const paths = argPaths(directive, 'unit');
   const ref = paths ? resolveFirst(paths, ctx) : undefined;
-  const sent = ref && [1, 2, 3].some((c) => !isEmpty(componentAt(ref, c).trim())) ? ref : undefined;
-  if (sent) {
-    const ref = sent;
+  // An OBX-6 of only separators (`^`) is as good as empty: the unit configured for the code applies.
+  if (ref && [1, 2, 3].some((c) => !isEmpty(componentAt(ref, c).trim()))) {
     const code = componentAt(ref, 1).trim();
     const system = componentAt(ref, 3).trim().toUpperCase();
     const location = locationOf(ref);

@@ -91,39 +91,33 @@ function describe(what: unknown): string {
   return 'value';
 }
 
-const PLACEHOLDER = /\{([a-zA-Z.]+)\}/g;
+/** `{name}` inside a `$format` string. */
+export const PLACEHOLDER = /\{([a-zA-Z.]+)\}/g;
+
+/** What each `$format` placeholder reads; the load-time check accepts exactly these names. */
+export const PLACEHOLDERS: Readonly<Record<string, (ctx: EvalContext) => string>> = Object.freeze({
+  'settings.canonicalBase': (ctx) => ctx.mappings.settings.canonicalBase,
+  'settings.identifierBase': (ctx) => ctx.mappings.settings.identifierBase,
+  'sender.id': (ctx) => ctx.sender.id,
+  'sender.localCodeSystem': (ctx) => ctx.sender.localCodeSystem,
+  'message.controlId': (ctx) => ctx.message.controlId,
+  'message.type': (ctx) => `${ctx.message.messageCode}^${ctx.message.triggerEvent}`,
+  receivedAt: (ctx) => ctx.receivedAt,
+});
 
 function compileFormat(template: string): (ctx: EvalContext) => string {
-  const parts = template.split(PLACEHOLDER); // odd indexes are placeholder names
+  // split() with a capturing group puts the placeholder names at the odd indexes.
+  const parts = template.split(PLACEHOLDER).map((p, i) => {
+    if (i % 2 === 0) return () => p;
+    const read = PLACEHOLDERS[p];
+    if (!read) throw new Error(`unknown placeholder {${p}}`); // ruled out when mappings load
+    return read;
+  });
   return (ctx) => {
     let out = '';
-    for (let i = 0; i < parts.length; i++) {
-      const p = parts[i] as string;
-      out += i % 2 === 0 ? p : placeholder(p, ctx);
-    }
+    for (const part of parts) out += part(ctx);
     return out;
   };
-}
-
-function placeholder(key: string, ctx: EvalContext): string {
-  switch (key) {
-    case 'settings.canonicalBase':
-      return ctx.mappings.settings.canonicalBase;
-    case 'settings.identifierBase':
-      return ctx.mappings.settings.identifierBase;
-    case 'sender.id':
-      return ctx.sender.id;
-    case 'sender.localCodeSystem':
-      return ctx.sender.localCodeSystem;
-    case 'message.controlId':
-      return ctx.message.controlId;
-    case 'message.type':
-      return `${ctx.message.messageCode}^${ctx.message.triggerEvent}`;
-    case 'receivedAt':
-      return ctx.receivedAt;
-    default:
-      throw new Error(`unknown placeholder {${key}}`); // ruled out when mappings load
-  }
 }
 
 function compileValue(node: Node): Compiled {
