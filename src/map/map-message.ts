@@ -97,6 +97,32 @@ export function messageZone(message: Hl7Message, sender: Sender): string {
   return m ? `${m[1]}${m[2]}:${m[3]}` : sender.timezone;
 }
 
+/** What the walk needs from a manifest, derived once per (frozen) manifest rather than per message. */
+interface ManifestIndex {
+  /** Segment ID → its rules, each with its position in the manifest (part of the resource's fullUrl). */
+  bySegment: ReadonlyMap<string, readonly { rule: ResourceRule; position: number }[]>;
+  /** Segment IDs some rule, companion or context entry reads. */
+  used: ReadonlySet<string>;
+}
+
+const indexes = new WeakMap<MessageManifest, ManifestIndex>();
+
+function indexOf(manifest: MessageManifest): ManifestIndex {
+  let index = indexes.get(manifest);
+  if (!index) {
+    const bySegment = new Map<string, { rule: ResourceRule; position: number }[]>();
+    const used = new Set<string>(['MSH', ...Object.keys(manifest.context)]);
+    manifest.resources.forEach((rule, position) => {
+      bySegment.set(rule.segment, [...(bySegment.get(rule.segment) ?? []), { rule, position }]);
+      used.add(rule.segment);
+      for (const c of rule.companions ?? []) used.add(c.segment);
+    });
+    index = { bySegment, used };
+    indexes.set(manifest, index);
+  }
+  return index;
+}
+
 interface MutableInstance extends ResourceInstance {
   companions: Hl7Segment[];
 }
@@ -108,8 +134,7 @@ interface MutableInstance extends ResourceInstance {
  */
 function planInstances(base: MessageContext, manifest: MessageManifest): MutableInstance[] {
   const { message, sender } = base;
-  const bySegment = new Map<string, ResourceRule[]>();
-  for (const rule of manifest.resources) bySegment.set(rule.segment, [...(bySegment.get(rule.segment) ?? []), rule]);
+  const { bySegment } = indexOf(manifest);
   const scope = new Map<string, Hl7Segment>();
   const claimed = new Set<Hl7Segment>();
   const uuidAt = messageUuids(`${sender.id}|${message.controlId}`);
@@ -133,13 +158,13 @@ function planInstances(base: MessageContext, manifest: MessageManifest): Mutable
     }
     scope.set(seg.id, seg);
     previous = [];
-    for (const rule of rules ?? []) {
+    for (const { rule, position } of rules ?? []) {
       const snapshot = new Map(scope);
       const inst: MutableInstance = {
         rule,
         segment: seg,
         scope: snapshot,
-        fullUrl: `urn:uuid:${uuidAt(seg.index * 64 + manifest.resources.indexOf(rule))}`,
+        fullUrl: `urn:uuid:${uuidAt(seg.index * 64 + position)}`,
         companions: [],
         sources: new Map(),
       };
@@ -228,11 +253,7 @@ export function mapMessage(message: Hl7Message, mappings: Mappings, options: Map
  * disappears without a word (a result typed `0BX` instead of `OBX` would otherwise vanish).
  */
 function unusedSegments(message: Hl7Message, manifest: MessageManifest): OperationOutcomeIssue[] {
-  const used = new Set<string>(['MSH', ...Object.keys(manifest.context)]);
-  for (const r of manifest.resources) {
-    used.add(r.segment);
-    for (const c of r.companions ?? []) used.add(c.segment);
-  }
+  const { used } = indexOf(manifest);
   const names = message.segments.filter((s) => !used.has(s.id)).map((s) => `${s.id}[${s.occurrence}]`);
   if (!names.length) return [];
   return [
