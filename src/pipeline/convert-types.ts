@@ -1,5 +1,6 @@
 import type { Bundle, OperationOutcome } from '@medplum/fhirtypes';
 import type { AdapterError } from '../errors/adapter-error.ts';
+import type { Hl7Message } from '../parse/hl7v2/types.ts';
 
 /** Per-call options of a conversion. */
 export interface ConvertOptions {
@@ -23,6 +24,10 @@ export interface ConvertedMessage {
   outcome: OperationOutcome;
   /** The error, when not `ok`. */
   error?: AdapterError;
+  /** The parsed message, when it parsed (the service reads its header to acknowledge it). */
+  message?: Hl7Message;
+  /** The message's own segments joined by CR, when it was found (for a batch item, to keep it on its own). */
+  text?: string;
 }
 
 /** Converts raw input (one message or a batch file) into one result per message; never throws for bad input. */

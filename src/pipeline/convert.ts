@@ -23,11 +23,13 @@ function failed(
   err: unknown,
   controlId?: string,
   extra: OperationOutcomeIssue[] = [],
+  source: { message?: Hl7Message; text?: string } = {},
 ): ConvertedMessage {
   const error = normalizeError(err);
   return {
     index,
     ...(controlId ? { controlId } : {}),
+    ...source,
     ok: false,
     outcome: outcome([...(error.outcome.issue ?? []), ...extra]),
     error,
@@ -60,9 +62,9 @@ export function convertMessage(
     const report: OperationOutcome = outcome(
       issues.length ? issues : [{ severity: 'information', code: 'informational', diagnostics: 'converted' }],
     );
-    return { index, controlId: message.controlId, ok: true, bundle, outcome: report };
+    return { index, controlId: message.controlId, ok: true, bundle, outcome: report, message, text: message.text };
   } catch (err) {
-    return failed(index, err, message.controlId);
+    return failed(index, err, message.controlId, [], { message, text: message.text });
   }
 }
 
@@ -87,7 +89,7 @@ export function createConvert(deps: ConvertDeps): ConvertFn {
     return batch.items.map((item) =>
       item.ok
         ? convertMessage(item.message, item.index, deps, opts)
-        : failed(item.index, item.error, item.controlId, [...batch.warnings]),
+        : failed(item.index, item.error, item.controlId, [...batch.warnings], { text: item.text }),
     );
   };
 }
