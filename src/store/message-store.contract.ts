@@ -164,6 +164,15 @@ export function messageStoreContract(name: string, factory: StoreFactory): void 
       expect(claim()).toEqual([id]);
     });
 
+    it('When recording the outcome of a claim fails, then the message can be claimed again', async () => {
+      const [id] = (await store.append([keyed(null)])) as [number];
+      expect(claim()).toEqual([id]);
+      await expect(store.markRetry(id, problem('x'), 'not a time')).rejects.toMatchObject({
+        code: 'store.write-failed',
+      });
+      expect(claim()).toEqual([id]);
+    });
+
     it('When a retry is recorded, then attempts grow, the error and the next time are kept', async () => {
       const [id] = (await store.append([keyed('a')])) as [number];
       await store.markRetry(id, problem('first'), '2026-03-01T11:00:00+01:00');

@@ -48,6 +48,20 @@ const PURGE_CHUNK = 2000;
 
 const UNFINISHED_SQL = `state IN ('received', 'converted')`;
 
+/**
+ * The claim query: converted heads that are due, not excluded and not leased, oldest first. It walks the partial
+ * index `message_claim` in id order and stops after `$limit` hits; heads in backoff are skipped on the index
+ * alone. INDEXED BY because, without statistics, the planner prefers `message_state (state, id)` for its
+ * equality match and would walk every converted row, blocked ones included. Exported so a test can check the plan.
+ */
+export const CLAIM_DUE_SQL = `SELECT m.id AS id, m.order_key AS orderKey, m.attempts AS attempts, b.bundle AS bundle
+  FROM message m INDEXED BY message_claim JOIN message_body b ON b.id = m.id
+  WHERE m.head = 1 AND m.state = 'converted'
+    AND (m.next_attempt_ms IS NULL OR m.next_attempt_ms <= $now)
+    AND (m.order_key IS NULL OR m.order_key NOT IN (SELECT value FROM json_each($exclude)))
+    AND m.id NOT IN (SELECT value FROM json_each($leased))
+  ORDER BY m.id LIMIT $limit`;
+
 interface MessageRow {
   id: number;
   transport: string;
@@ -177,7 +191,11 @@ export class SqliteMessageStore implements MessageStore {
   list(query: ListQuery = {}): StoredMessage[] {
     const where: string[] = [];
     const params: Record<string, SQLInputValue> = { limit: query.limit ?? DEFAULT_LIST_LIMIT };
-    if (query.states) {
+    if (query.states?.length === 1) {
+      // Equality lets the (state, id) index deliver rows newest first without sorting the whole state.
+      where.push('state = $state');
+      params.state = query.states[0] ?? null;
+    } else if (query.states) {
       where.push('state IN (SELECT value FROM json_each($states))');
       params.states = JSON.stringify(query.states);
     }
@@ -198,15 +216,7 @@ export class SqliteMessageStore implements MessageStore {
    * `setConversion` for it has committed, so a message without order key is never delivered twice at once.
    */
   claimDue(options: { now: number; limit: number; exclude: ReadonlySet<string> }): DueMessage[] {
-    const rows = this.#sql(
-      `SELECT m.id AS id, m.order_key AS orderKey, m.attempts AS attempts, b.bundle AS bundle
-       FROM message m JOIN message_body b ON b.id = m.id
-       WHERE m.head = 1 AND m.state = 'converted'
-         AND (m.next_attempt_ms IS NULL OR m.next_attempt_ms <= $now)
-         AND (m.order_key IS NULL OR m.order_key NOT IN (SELECT value FROM json_each($exclude)))
-         AND m.id NOT IN (SELECT value FROM json_each($leased))
-       ORDER BY m.id LIMIT $limit`,
-    ).all({
+    const rows = this.#sql(CLAIM_DUE_SQL).all({
       now: options.now,
       limit: options.limit,
       exclude: JSON.stringify([...options.exclude]),
@@ -338,7 +348,7 @@ export class SqliteMessageStore implements MessageStore {
       const deleted = await this.#writer.enqueue(1, () =>
         Number(
           this.#sql(
-            `DELETE FROM message WHERE id IN (SELECT id FROM message
+            `DELETE FROM message WHERE id IN (SELECT id FROM message INDEXED BY message_delivered
                WHERE state = 'delivered' AND delivered_ms < $beforeMs LIMIT $chunk)`,
           ).run({ beforeMs, chunk: PURGE_CHUNK }).changes,
         ),
