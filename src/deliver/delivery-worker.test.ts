@@ -2,6 +2,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createLogger, silentLogger } from '../observe/logger.ts';
 import { Metrics } from '../observe/metrics.ts';
 import { MemoryMessageStore } from '../store/memory-message-store.ts';
+import { openSqliteMessageStore } from '../store/sqlite-message-store.ts';
 import { MessageState } from '../store/message-store.ts';
 import { createAuth } from './auth.ts';
 import { DeliveryWorker, type DeliveryWorkerOptions } from './delivery-worker.ts';
@@ -13,7 +14,7 @@ const FAST_RETRY = { baseMs: 10, maxMs: 40, minConfigDelayMs: 60_000 };
 
 describe('delivery-worker', () => {
   let stub: StubFhirServer;
-  let store: MemoryMessageStore;
+  let store: MemoryMessageStore | ReturnType<typeof openSqliteMessageStore>;
   const workers: DeliveryWorker[] = [];
 
   beforeEach(async () => {
@@ -254,6 +255,53 @@ describe('delivery-worker', () => {
     const records = lines.map((l) => JSON.parse(l) as Record<string, unknown>);
     expect(records.find((r) => r.level === 40)).toMatchObject({ messageId: 1, attempt: 1, status: 500 });
     expect(records.find((r) => r.msg === 'delivery: delivered')).toMatchObject({ messageId: 1, attempt: 2 });
+  });
+});
+
+describe('delivery-worker with the SQLite store', () => {
+  it('When the server fails for a while, then every message arrives, in order per key, none twice at once', async () => {
+    const stub = await StubFhirServer.start();
+    const store = openSqliteMessageStore({ file: ':memory:' });
+    const w = new DeliveryWorker({
+      store,
+      target: new HttpFhirTarget({ baseUrl: stub.baseUrl, auth: createAuth({ type: 'none' }) }),
+      logger: silentLogger(),
+      retry: FAST_RETRY,
+      pollIntervalMs: 20,
+    });
+    try {
+      stub.failUntilRecover({ status: 503 });
+      stub.delayMs = 2;
+      const ids = Array.from({ length: 30 }, (_, i) => `m${i}`);
+      await store.append(
+        ids.map((id, i) => ({
+          transport: 'mllp' as const,
+          sender: 'LAB|SITE',
+          controlId: id,
+          messageType: 'ORU^R01',
+          receivedAt: new Date().toISOString(),
+          raw: new Uint8Array([1]),
+          state: MessageState.Converted,
+          bundle: testBundle(id),
+          orderKey: `k${i % 3}`,
+        })),
+      );
+      w.start();
+      await waitFor(() => stub.requests.length >= 5);
+      stub.recover();
+      await waitFor(() => store.countByState().delivered === 30);
+      const delivered = stub.deliveredIds();
+      expect(new Set(delivered).size).toBe(30);
+      for (const key of [0, 1, 2]) {
+        const ofKey = delivered.filter((id) => Number(id.slice(1)) % 3 === key).map((id) => Number(id.slice(1)));
+        expect(ofKey).toEqual([...ofKey].sort((a, b) => a - b));
+      }
+      expect(stub.maxInFlight).toBeLessThanOrEqual(3);
+    } finally {
+      await w.stop(0);
+      await store.close();
+      await stub.stop();
+    }
   });
 });
 
