@@ -99,7 +99,10 @@ export class GroupCommitter {
       this.#timer = undefined;
       this.#commitBatch();
       // The rest goes in a later turn, so the callers just resolved get their continuations (and ACKs) out first.
-      if (this.#queue.length > 0) this.#timer = setImmediate(run);
+      if (this.#queue.length > 0) {
+        this.#timerIsDelay = false;
+        this.#timer = setImmediate(run);
+      }
     };
     this.#timerIsDelay = this.#maxDelayMs > 0 && !full;
     this.#timer = this.#timerIsDelay ? setTimeout(run, this.#maxDelayMs) : setImmediate(run);

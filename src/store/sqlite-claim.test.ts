@@ -7,7 +7,8 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { MemoryMessageStore } from './memory-message-store.ts';
 import { testMessage } from './message-store.contract.ts';
 import type { MessageStore } from './message-store.ts';
-import { CLAIM_DUE_SQL, openSqliteMessageStore } from './sqlite-message-store.ts';
+import { openSqliteMessageStore } from './sqlite-message-store.ts';
+import { CLAIM_DUE_SQL } from './sqlite-rows.ts';
 
 const dir = mkdtempSync(path.join(tmpdir(), 'sb-claim-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));

@@ -141,6 +141,18 @@ describe('SqliteMessageStore', () => {
     await again.close();
   });
 
+  it('When more delivered messages are due for purging than one chunk, then all of them go', async () => {
+    const { store, commits } = withCommits();
+    const ids = await store.append(Array.from({ length: 2100 }, () => testMessage({ orderKey: null })));
+    await Promise.all(ids.map((id) => store.markDelivered(id, '2026-01-01T00:00:00Z')));
+    commits.length = 0;
+    expect(await store.purgeDelivered('2026-02-01T00:00:00Z')).toBe(2100);
+    // Two chunks, each its own short transaction (weight 1 each).
+    expect(commits).toEqual([1, 1]);
+    expect(store.countByState().delivered).toBe(0);
+    await store.close();
+  });
+
   it('When a file is opened, then it is in WAL mode at the current schema version', async () => {
     const { store, file } = withCommits();
     await store.close();
