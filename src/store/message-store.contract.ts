@@ -1,6 +1,9 @@
 import type { OperationOutcome } from '@medplum/fhirtypes';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { MessageStore, NewMessage } from './message-store.ts';
+import { testMessage } from './test-support/test-message.ts';
+
+export { testMessage };
 
 /** Makes a fresh, empty store for one test. */
 export type StoreFactory = () => MessageStore | Promise<MessageStore>;
@@ -11,22 +14,6 @@ const problem = (text: string): OperationOutcome => ({
   resourceType: 'OperationOutcome',
   issue: [{ severity: 'error', code: 'transient', diagnostics: text }],
 });
-
-/** @returns A converted message of `orderKey` (overrides applied), with raw bytes `raw`. */
-export function testMessage(overrides: Partial<NewMessage> = {}): NewMessage {
-  return {
-    transport: 'mllp',
-    sender: 'LIS|SITE1',
-    controlId: 'C1',
-    messageType: 'ORU^R01',
-    receivedAt: at(0),
-    raw: new TextEncoder().encode('MSH|^~\\&|LIS|SITE1\r'),
-    state: 'converted',
-    bundle: '{"resourceType":"Bundle","type":"transaction"}',
-    orderKey: 'Patient?identifier=x|1',
-    ...overrides,
-  };
-}
 
 /**
  * Registers the behaviour every {@link MessageStore} must show, for one implementation.

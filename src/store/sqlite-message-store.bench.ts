@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { formatRow, measure, type RunStats } from '../../bench/stats.ts';
-import { testMessage } from './message-store.contract.ts';
+import { testMessage } from './test-support/test-message.ts';
 import type { NewMessage } from './message-store.ts';
 import { openSqliteMessageStore } from './sqlite-message-store.ts';
 

@@ -6,7 +6,7 @@
  * Usage: node append-until-killed.ts <database file>
  */
 import { fileURLToPath } from 'node:url';
-import { testMessage } from '../message-store.contract.ts';
+import { testMessage } from './test-message.ts';
 import { openSqliteMessageStore } from '../sqlite-message-store.ts';
 
 /** @returns The 2 KB raw message of sequence number `seq`, reproducible by the test. */
