@@ -3,7 +3,9 @@ import { normalizeError } from '../errors/outcomes.ts';
 import { runCheckMappings } from './commands/check-mappings.ts';
 import { DEFAULT_CASES_DIR, runConformanceCommand } from './commands/conformance.ts';
 import { runConvert } from './commands/convert.ts';
-import { runServe } from './commands/serve.ts';
+import { runMessages } from './commands/messages.ts';
+import { runReplay } from './commands/replay.ts';
+import { runServe, processStopSignal } from './commands/serve.ts';
 import { ExitCode } from './exit-code.ts';
 import type { CliIo } from './io.ts';
 import type { Stages } from './stages.ts';
@@ -14,6 +16,8 @@ export interface CliContext {
   /** Environment, for the directory defaults. */
   env: Readonly<Record<string, string | undefined>>;
   stages: Stages;
+  /** For `serve`: resolves when the service should stop (default: SIGTERM or SIGINT). */
+  stopSignal?: () => Promise<string>;
 }
 
 /** Options every command sees. */
@@ -86,8 +90,41 @@ function buildProgram(ctx: CliContext, setExit: (code: number) => void): Command
 
   program
     .command('serve')
-    .description('run the server (not available yet)')
-    .action(async () => setExit(await runServe(io)));
+    .description('run the service: MLLP listener, HTTP API, delivery, embedded FHIR server (until SIGTERM)')
+    .option('--config <file>', 'YAML or JSON config file (env STUDYBRIDGE_CONFIG); the environment wins')
+    .action(async (opts: { config?: string }, cmd: Command) => {
+      // Directories given on the command line win; their env defaults are read by the config loader itself.
+      const fromCli = (name: string): boolean => cmd.parent?.getOptionValueSource(name) === 'cli';
+      const d = dirs(cmd);
+      const options = {
+        ...opts,
+        ...(fromCli('mappings') ? { mappingsDir: d.mappingsDir } : {}),
+        ...(fromCli('profiles') ? { profilesDir: d.profilesDir } : {}),
+      };
+      setExit(await runServe(options, io, { env, stopSignal: ctx.stopSignal?.() ?? processStopSignal() }));
+    });
+
+  program
+    .command('messages')
+    .description('list stored messages with state, attempts and last error (newest first)')
+    .option('--state <states>', `comma-separated: received, converted, delivered, failed, dead`)
+    .option('--limit <n>', 'at most this many', '50')
+    .option('--json', 'print JSON')
+    .option('--data <dir>', 'data directory (env STUDYBRIDGE_DATA_DIR, default ./data)')
+    .action(async (opts: { state?: string; limit?: string; json?: boolean; data?: string }) =>
+      setExit(await runMessages(opts, io, env)),
+    );
+
+  program
+    .command('replay')
+    .description('re-convert stored messages with the current mappings and queue them for delivery')
+    .argument('[id]', 'message id')
+    .option('--dead', 'replay every dead letter')
+    .option('--failed', 'replay every message that failed conversion')
+    .option('--data <dir>', 'data directory (env STUDYBRIDGE_DATA_DIR, default ./data)')
+    .action(async (id: string | undefined, opts: { dead?: boolean; failed?: boolean; data?: string }, cmd: Command) =>
+      setExit(await runReplay({ ...opts, ...(id !== undefined ? { id } : {}), ...dirs(cmd) }, io, env, stages)),
+    );
 
   return program;
 }
