@@ -74,19 +74,21 @@ async function start(
   ]);
   const convert = createConvert({ mappings, validator });
 
-  let metrics: Metrics | undefined;
+  // The per-state gauge reads the store at scrape time; the store reports its commits to the metrics.
+  let stateCounts = (): Record<string, number> => ({});
+  const metrics = new Metrics({ defaultMetrics: true, stateCounts: () => stateCounts() });
   const store = openSqliteMessageStore({
     file: path.join(config.dataDir, DATA_FILES.messages),
     logger,
     groupCommit: {
       onCommit: (n, seconds) => {
-        metrics?.commitSeconds.observe(seconds);
-        metrics?.commitBatchSize.observe(n);
+        metrics.commitSeconds.observe(seconds);
+        metrics.commitBatchSize.observe(n);
       },
     },
   });
   stack.push(() => store.close());
-  metrics = new Metrics({ defaultMetrics: true, stateCounts: () => store.countByState() });
+  stateCounts = () => store.countByState();
 
   let embedded: EmbeddedFhir | undefined;
   let target: DeliveryTarget | undefined = externalTarget(config);
@@ -112,7 +114,6 @@ async function start(
   stack.push(() => worker.stop(config.shutdownGraceMs));
 
   const receive = createReceiver({ convert, store, logger, metrics, onStored: () => worker.notify() });
-  const m = metrics;
 
   let mllpAddress: { host: string; port: number } | undefined;
   if (config.mllp.enabled) {
@@ -137,12 +138,12 @@ async function start(
         const started = performance.now();
         const result = await receive(frame, Transport.Mllp);
         const acks = acknowledgeResult(frame, result);
-        for (const code of acks.codes) m.acked.inc({ transport: Transport.Mllp, code });
-        m.ackSeconds.observe({ transport: Transport.Mllp }, (performance.now() - started) / 1000);
+        for (const code of acks.codes) metrics.acked.inc({ transport: Transport.Mllp, code });
+        metrics.ackSeconds.observe({ transport: Transport.Mllp }, (performance.now() - started) / 1000);
         return acks.bytes;
       },
       onOversized: (head) => {
-        m.mllpOversized.inc();
+        metrics.mllpOversized.inc();
         const error = adapterError(
           ErrorCode.ParseTooLarge,
           IssueType.TooLong,
@@ -153,11 +154,11 @@ async function start(
           { controlId: header?.controlId, max: config.mllp.maxMessageBytes },
           'oversized MLLP frame rejected',
         );
-        m.acked.inc({ transport: Transport.Mllp, code: 'AR' });
+        metrics.acked.inc({ transport: Transport.Mllp, code: 'AR' });
         return encodeAck(buildAck(header, { code: 'AR', error })).bytes;
       },
-      onDiscardedBytes: (n) => m.mllpBytesDiscarded.inc(n),
-      onConnectionsChanged: (n) => m.mllpConnections.set(n),
+      onDiscardedBytes: (n) => metrics.mllpBytesDiscarded.inc(n),
+      onConnectionsChanged: (n) => metrics.mllpConnections.set(n),
     });
     mllpAddress = await mllp.start();
     stack.push(() => mllp.stop(config.shutdownGraceMs));
@@ -168,7 +169,7 @@ async function start(
     receive,
     acknowledge: (result, raw) => {
       const acks = acknowledgeResult(raw, result);
-      for (const code of acks.codes) m.acked.inc({ transport: Transport.Http, code });
+      for (const code of acks.codes) metrics.acked.inc({ transport: Transport.Http, code });
       return { text: acks.texts.join(''), bytes: Buffer.concat(acks.bytes) };
     },
     store,
