@@ -1,4 +1,4 @@
-import { badRequest, getStatus, normalizeOperationOutcome } from '@medplum/core';
+import { badRequest, getStatus } from '@medplum/core';
 import { FhirRouter, type FhirRequest, type FhirResponse } from '@medplum/fhir-router';
 import type { Bundle, CapabilityStatement } from '@medplum/fhirtypes';
 import type { Router } from 'express';
@@ -14,6 +14,7 @@ import { loadCoreDefinitions } from '../validate/definitions.ts';
 import { SqliteRepository } from './sqlite-repository.ts';
 import { SqliteStore } from './sqlite-store.ts';
 import { runTransaction } from './transaction.ts';
+import { toFhirError } from './storage-error.ts';
 
 /** Options of {@link openEmbeddedFhir}. */
 export interface EmbeddedFhirOptions {
@@ -90,7 +91,7 @@ export async function openEmbeddedFhir(options: EmbeddedFhirOptions): Promise<Em
       }
       return await router.handleRequest(request, repo);
     } catch (err) {
-      return [normalizeOperationOutcome(err)];
+      return [toFhirError(err).outcome];
     }
   };
 

@@ -2,6 +2,15 @@ import { notFound, OperationOutcomeError, allOk } from '@medplum/core';
 import type { FhirRouteHandler } from '@medplum/fhir-router';
 import type { Bundle, BundleEntry, Resource } from '@medplum/fhirtypes';
 import type { SqliteRepository } from './sqlite-repository.ts';
+import { toFhirError } from './storage-error.ts';
+
+function guardedAll(fn: () => unknown[]): unknown[] {
+  try {
+    return fn();
+  } catch (err) {
+    throw toFhirError(err);
+  }
+}
 
 /** The most resources `$everything` returns; it has no paging here. */
 export const EVERYTHING_LIMIT = 10_000;
@@ -16,12 +25,14 @@ export const patientEverything: FhirRouteHandler = async (req, repo) => {
   const id = req.params['id'] as string;
   const patient = await sqlRepo.readResource('Patient', id);
   const db = sqlRepo.inTx ? sqlRepo.store.writer : sqlRepo.store.reader;
-  const rows = db
-    .prepare(
-      `SELECT r.body FROM resource r WHERE r.deleted = 0 AND r.pk IN
+  const rows = guardedAll(() =>
+    db
+      .prepare(
+        `SELECT r.body FROM resource r WHERE r.deleted = 0 AND r.pk IN
          (SELECT pk FROM ix_ref WHERE tid = ? AND ttype = 'Patient') ORDER BY r.pk LIMIT ?`,
-    )
-    .all(id, EVERYTHING_LIMIT) as { body: string }[];
+      )
+      .all(id, EVERYTHING_LIMIT),
+  ) as { body: string }[];
   if (!patient) throw new OperationOutcomeError(notFound);
   const entry: BundleEntry[] = [patient, ...rows.map((r) => JSON.parse(r.body) as Resource)].map((resource) => ({
     fullUrl: `${resource.resourceType}/${resource.id}`,

@@ -21,6 +21,7 @@ import {
 import type { Bundle, BundleEntry, OperationOutcomeIssue, Reference, Resource } from '@medplum/fhirtypes';
 import { splitReference } from './index-extract.ts';
 import { runSearch } from './search-run.ts';
+import { guarded, isStorageError, toFhirError } from './storage-error.ts';
 import type { ResourceRow, SqliteStore } from './sqlite-store.ts';
 
 type PatchOps = Parameters<FhirRepository['patchResource']>[2];
@@ -61,15 +62,17 @@ export class SqliteRepository extends FhirRepository {
     if (this.inTx) return callback(this);
     return this.store.lock.run(async () => {
       const db = this.store.writer;
-      db.exec('BEGIN IMMEDIATE');
       try {
+        db.exec('BEGIN IMMEDIATE');
         const result = await callback(new SqliteRepository(this.store, true) as this);
         db.exec('COMMIT');
         return result;
       } catch (err) {
-        if (db.isTransaction) db.exec('ROLLBACK');
-        this.store.forgetParams();
-        throw err;
+        if (db.isOpen && db.isTransaction) {
+          db.exec('ROLLBACK');
+          this.store.forgetParams();
+        }
+        throw isStorageError(err) ? toFhirError(err) : err;
       }
     });
   }
@@ -117,7 +120,7 @@ export class SqliteRepository extends FhirRepository {
   }
 
   async readResource<T extends Resource>(resourceType: string, id: string): Promise<WithId<T>> {
-    const row = this.store.current(resourceType, id, this.inTx);
+    const row = await guarded(() => this.store.current(resourceType, id, this.inTx));
     if (!row) throw new OperationOutcomeError(notFound);
     if (row.deleted) throw new OperationOutcomeError(gone);
     return JSON.parse(row.body) as WithId<T>;
@@ -142,6 +145,14 @@ export class SqliteRepository extends FhirRepository {
     id: string,
     options?: ReadHistoryOptions,
   ): Promise<Bundle<WithId<T>>> {
+    return guarded(() => this.history<T>(resourceType, id, options));
+  }
+
+  private history<T extends Resource>(
+    resourceType: string,
+    id: string,
+    options?: ReadHistoryOptions,
+  ): Bundle<WithId<T>> {
     const row = this.store.current(resourceType, id, this.inTx);
     if (!row) throw new OperationOutcomeError(notFound);
     const db = this.inTx ? this.store.writer : this.store.reader;
@@ -170,6 +181,10 @@ export class SqliteRepository extends FhirRepository {
   }
 
   async readVersion<T extends Resource>(resourceType: string, id: string, vid: string): Promise<WithId<T>> {
+    return guarded(() => this.version<T>(resourceType, id, vid));
+  }
+
+  private version<T extends Resource>(resourceType: string, id: string, vid: string): WithId<T> {
     const row = this.store.current(resourceType, id, this.inTx);
     if (!row) throw new OperationOutcomeError(notFound);
     if (String(row.vid) === vid) {
@@ -208,7 +223,7 @@ export class SqliteRepository extends FhirRepository {
   }
 
   async search<T extends Resource>(searchRequest: SearchRequest<T>): Promise<Bundle<WithId<T>>> {
-    return runSearch(this, searchRequest);
+    return guarded(() => runSearch(this, searchRequest));
   }
 
   async searchByReference<T extends Resource>(
