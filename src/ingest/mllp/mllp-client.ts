@@ -82,7 +82,10 @@ export class MllpClient {
             () => resolve(s),
           )
         : net.connect({ host: options.host, port: options.port }, () => resolve(s));
-      s.once('error', reject);
+      s.once('error', (err) => {
+        s.destroy();
+        reject(err);
+      });
     });
     socket.setNoDelay(true);
     return new MllpClient(socket, options.maxFrameBytes ?? 16 * 1024 * 1024);

@@ -74,6 +74,8 @@ function subjectText(subject: Record<string, string | string[]> | undefined): st
 export class MllpServer {
   readonly #options: MllpServerOptions;
   readonly #connections = new Set<MllpConnection>();
+  /** Every accepted TCP socket, TLS handshakes in progress included (those are not connections yet). */
+  readonly #sockets = new Set<Socket>();
   #server: Server | undefined;
   #nextId = 1;
   #stopping: Promise<void> | undefined;
@@ -110,6 +112,10 @@ export class MllpServer {
         )
       : net.createServer({ allowHalfOpen: true }, (socket) => this.#accept(socket));
     if (o.maxConnections !== undefined) server.maxConnections = o.maxConnections;
+    server.on('connection', (socket: Socket) => {
+      this.#sockets.add(socket);
+      socket.once('close', () => this.#sockets.delete(socket));
+    });
     server.on('drop', (data) => {
       o.logger.warn({ remoteAddress: data?.remoteAddress, limit: o.maxConnections }, 'mllp connection refused: limit');
     });
@@ -158,6 +164,9 @@ export class MllpServer {
       this.#options.logger.warn({ open: this.#connections.size }, 'mllp stop: grace period over, closing connections');
       for (const c of this.#connections) c.destroy();
     }
+    // Sockets still open here never became connections (TLS handshake unfinished); the server cannot close
+    // while they exist.
+    for (const socket of this.#sockets) socket.destroy();
     await closed;
     this.#options.logger.info('mllp stopped');
   }
