@@ -33,7 +33,10 @@ export async function runSearch<T extends Resource>(
   const where = compileFilters(ctx, type, req.filters ?? [], 'r');
   const order = compileSort(ctx, type, req);
   const db = repo.inTx ? store.writer : store.reader;
-  const from = `FROM resource r WHERE r.rtype = ? AND r.deleted = 0 AND ${where.sql}`;
+  // With filters, the unary + keeps SQLite from walking every resource of the type through the (rtype, …)
+  // indexes instead of starting from the index lookups of the filters.
+  const typeCol = where.sql === '1' ? 'r.rtype' : '+r.rtype';
+  const from = `FROM resource r WHERE ${typeCol} = ? AND r.deleted = 0 AND ${where.sql}`;
   const args: SQLInputValue[] = [type, ...where.args];
   const count = Math.min(req.count ?? DEFAULT_COUNT, MAX_COUNT);
   const offset = req.offset ?? 0;

@@ -241,7 +241,7 @@ function compileChain(ctx: SqlContext, resourceType: string, f: Filter, alias: s
   const ors: SqlPart[] = types.map((t) => {
     const sub = compileFilters(ctx, t, [{ code: inner, operator: f.operator, value: f.value }], 't');
     return {
-      sql: `(ttype = ? AND tid IN (SELECT t.id FROM resource t WHERE t.rtype = ? AND t.deleted = 0 AND ${sub.sql}))`,
+      sql: `(ttype = ? AND tid IN (SELECT t.id FROM resource t WHERE +t.rtype = ? AND t.deleted = 0 AND ${sub.sql}))`,
       args: [t, t, ...sub.args],
     };
   });
@@ -264,7 +264,7 @@ function compileHas(ctx: SqlContext, resourceType: string, f: Filter, alias: str
   return {
     sql:
       `${alias}.id IN (SELECT x.tid FROM ix_ref x WHERE x.param = ? AND x.ttype = ? AND x.pk IN ` +
-      `(SELECT h.pk FROM resource h WHERE h.rtype = ? AND h.deleted = 0 AND ${sub.sql}))`,
+      `(SELECT h.pk FROM resource h WHERE +h.rtype = ? AND h.deleted = 0 AND ${sub.sql}))`,
     args: [ctx.paramId(type, refCode) ?? -1, resourceType, type, ...sub.args],
   };
 }
