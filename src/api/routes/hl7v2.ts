@@ -38,12 +38,13 @@ export function hl7v2Route(deps: Hl7v2RouteDeps): Router {
     }
     const raw = new Uint8Array(req.body.buffer, req.body.byteOffset, req.body.length);
     const result = await deps.receive(raw, Transport.Http);
-    const status = statusOf(result);
+    const batch = startsWithBatchHeader(raw);
+    const status = statusOf(result, batch);
     const firstId = result.messages.find((m) => m.storedId !== undefined)?.storedId;
     if (firstId !== undefined) res.set('Location', `/messages/${firstId}`);
     const wantsJson = req.accepts([...ER7_MEDIA_TYPES, 'application/fhir+json', 'application/json']);
     if (wantsJson === 'application/fhir+json' || wantsJson === 'application/json') {
-      res.status(status).type('application/fhir+json').json(jsonAnswer(result));
+      res.status(status).type('application/fhir+json').json(jsonAnswer(result, batch));
       return;
     }
     const ack = deps.acknowledge(result, raw);
@@ -52,16 +53,17 @@ export function hl7v2Route(deps: Hl7v2RouteDeps): Router {
   return router;
 }
 
-function statusOf(result: ReceiveResult): number {
+function statusOf(result: ReceiveResult, batch: boolean): number {
   if (!result.stored) return httpStatusFor(result.storeError?.code ?? ErrorCode.StoreWriteFailed);
-  if (result.messages.length !== 1) return 200; // a batch: each message's status is in the answer
+  // A batch (even of one message): each message's status is in the answer.
+  if (batch || result.messages.length !== 1) return 200;
   const only = result.messages[0]!;
   return only.ok ? 200 : httpStatusFor(only.error?.code ?? ErrorCode.Internal);
 }
 
-function jsonAnswer(result: ReceiveResult): OperationOutcome | Bundle {
+function jsonAnswer(result: ReceiveResult, batch: boolean): OperationOutcome | Bundle {
   if (!result.stored) return result.storeError!.outcome;
-  if (result.messages.length === 1) return messageOutcome(result.messages[0]!);
+  if (!batch && result.messages.length === 1) return messageOutcome(result.messages[0]!);
   const entry: BundleEntry[] = result.messages.map((m) => ({
     response: {
       status: String(m.ok ? 200 : httpStatusFor(m.error?.code ?? ErrorCode.Internal)),
@@ -77,4 +79,13 @@ function messageOutcome(m: ReceivedMessage): OperationOutcome {
   const stored = issue('information', IssueType.Informational, `stored as message ${m.storedId}`);
   const others = (m.outcome.issue ?? []).filter((i) => i.diagnostics !== 'converted');
   return outcome([stored, ...others]);
+}
+
+/** True when the body opens with FHS or BHS (after a BOM or blank lines), as the ACK builder decides. */
+function startsWithBatchHeader(raw: Uint8Array): boolean {
+  let i = 0;
+  if (raw[0] === 0xef && raw[1] === 0xbb && raw[2] === 0xbf) i = 3;
+  while (i < raw.length && (raw[i] === 0x0d || raw[i] === 0x0a || raw[i] === 0x20)) i++;
+  const id = String.fromCharCode(raw[i] ?? 0, raw[i + 1] ?? 0, raw[i + 2] ?? 0);
+  return id === 'FHS' || id === 'BHS';
 }
