@@ -109,6 +109,33 @@ describe('POST /hl7v2 without a token (loopback)', () => {
     });
   });
 
+  describe('a batch holding a single broken message', () => {
+    const full = readFileSync(path.join(CASES_DIR, 'batch-three-messages-one-broken.hl7'), 'utf8');
+    const lines = full.split('\n');
+    const second = lines.findIndex((l) => l.includes('|GH-B-0312-0002|'));
+    const third = lines.findIndex((l) => l.includes('|GH-B-0312-0003|'));
+    const batch = [...lines.slice(0, 2), ...lines.slice(second, third), 'BTS|1', 'FTS|1', '']
+      .join('\n')
+      .replaceAll('GH-B-0312-0002', 'GH-B1-0001');
+
+    it('is still answered as a batch: 200 and a batch ACK with its MSA', async () => {
+      const res = await api.postHl7(batch);
+      const text = await res.text();
+      expect(text).toMatch(/^FHS\|/);
+      expect(readAllMsa(text).map((m) => m.controlId)).toEqual(['GH-B1-0001']);
+      expect(res.status).toBe(200);
+    });
+
+    it('is still answered as a batch-response Bundle with one entry as JSON', async () => {
+      const res = await api.postHl7(batch.replaceAll('GH-B1-0001', 'GH-B1-0002'), { accept: 'application/fhir+json' });
+      const body = (await res.json()) as Bundle;
+      expect(body).toMatchObject({ resourceType: 'Bundle', type: 'batch-response' });
+      expect(body.entry).toHaveLength(1);
+      expect(Number(body.entry![0]!.response!.status)).toBeGreaterThanOrEqual(400);
+      expect(res.status).toBe(200);
+    });
+  });
+
   it('refuses another content type with 415', async () => {
     const res = await api.postHl7('{"resourceType":"Bundle"}', { 'content-type': 'application/json' });
     expect(res.status).toBe(415);
