@@ -36,5 +36,5 @@ export const HTTP_STATUS: Readonly<Record<ErrorCode, number>> = {
 
 /** @returns The HTTP status for an error code (500 for anything unknown). */
 export function httpStatusFor(code: string): number {
-  return (HTTP_STATUS as Record<string, number>)[code] ?? 500;
+  return Object.hasOwn(HTTP_STATUS, code) ? (HTTP_STATUS as Record<string, number>)[code]! : 500;
 }

@@ -31,9 +31,9 @@ describe('bin/studybridge.js', () => {
     const help = run(process.execPath, ['--help']);
     expect(help.status).toBe(0);
     expect(help.stdout).toContain('Usage: studybridge');
-    const serve = run(process.execPath, ['serve']);
-    expect(serve.status).toBe(2);
-    expect(serve.stderr).toContain('not available yet');
+    const replay = run(process.execPath, ['replay']);
+    expect(replay.status).toBe(2);
+    expect(replay.stderr).toContain('give a message id, --dead or --failed');
   });
 
   const older = olderNodeOnPath();
@@ -41,6 +41,6 @@ describe('bin/studybridge.js', () => {
     const help = run(older!, ['--help']);
     expect(help.status).toBe(0);
     expect(help.stdout).toContain('Usage: studybridge');
-    expect(run(older!, ['serve']).status).toBe(2);
+    expect(run(older!, ['replay']).status).toBe(2);
   });
 });

@@ -45,10 +45,13 @@ describe('studybridge command line', () => {
     expect(seen).toEqual([{ validate: false, receivedAt: '2026-01-01T00:00:00Z' }]);
   });
 
-  it('When serve is asked for, then it says it is not available yet and exits 2', async () => {
+  it('When serve is asked for with an unusable configuration, then it lists the problem and exits 2', async () => {
     const io = memoryIo();
-    expect(await runCli(['serve'], { io, env: {}, stages: fakeStages({}) })).toBe(2);
-    expect(io.err()).toContain('not available yet');
+    const env = { STUDYBRIDGE_HTTP_PORT: 'eighty' };
+    expect(await runCli(['serve'], { io, env, stages: fakeStages({}), stopSignal: () => new Promise(() => {}) })).toBe(
+      2,
+    );
+    expect(io.err()).toContain('env:STUDYBRIDGE_HTTP_PORT: must be an integer');
   });
 
   it('When the command is unknown or an argument is missing, then the usage error exits 2; --help exits 0', async () => {

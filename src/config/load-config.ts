@@ -53,8 +53,7 @@ export function loadConfig(sources: ConfigSources): ServiceConfig {
     const errors = (validateConfig.errors ?? []).filter((e) => e.keyword !== 'if');
     for (const err of errors) problems.push(schemaProblem(err, fromEnv, file));
   }
-  // Rules across settings assume each setting has the right type, so they run only on a schema-valid result.
-  if (problems.length === 0) problems.push(...crossChecks(merged as unknown as ServiceConfig));
+  problems.push(...crossChecks(merged));
   if (problems.length) throw adapterErrorFromIssues(ErrorCode.ConfigInvalid, problems);
   const config = merged as unknown as ServiceConfig;
   if (config.fhir.auth.type === 'oauth2') config.fhir.auth.clientAuth ??= 'basic';
@@ -122,9 +121,16 @@ function schemaProblem(
   return problem(`${dotted || 'configuration'} ${message}`, where);
 }
 
-function crossChecks(config: ServiceConfig): OperationOutcomeIssue[] {
+/**
+ * Rules across settings. They run even when the schema found problems, so every problem is listed at once;
+ * each rule therefore first checks that the settings it reads have the right type.
+ */
+function crossChecks(merged: Plain): OperationOutcomeIssue[] {
   const found: OperationOutcomeIssue[] = [];
-  if (!config.http.apiToken && !isLoopback(config.http.host)) {
+  const config = merged as unknown as ServiceConfig;
+  const str = (x: unknown): x is string => typeof x === 'string';
+  const int = (x: unknown): x is number => Number.isInteger(x);
+  if (!config.http.apiToken && str(config.http.host) && !isLoopback(config.http.host)) {
     found.push(
       problem(
         `http.host ${config.http.host} is not loopback: an API token is required (set STUDYBRIDGE_API_TOKEN)`,
@@ -132,19 +138,24 @@ function crossChecks(config: ServiceConfig): OperationOutcomeIssue[] {
       ),
     );
   }
-  if (config.fhir.auth.type !== 'none' && !config.fhir.baseUrl) {
+  if (str(config.fhir.auth?.type) && config.fhir.auth.type !== 'none' && !config.fhir.baseUrl) {
     found.push(problem('fhir.auth is set but fhir.baseUrl is not (the embedded server needs no auth)', 'fhir.auth'));
   }
-  if (config.mllp.enabled && config.mllp.port !== 0 && config.mllp.port === config.http.port) {
+  if (config.mllp.enabled && int(config.mllp.port) && config.mllp.port !== 0 && config.mllp.port === config.http.port) {
     found.push(problem(`mllp.port and http.port are both ${config.http.port}`, 'mllp.port'));
   }
-  if (config.delivery.retryBaseMs > config.delivery.retryMaxMs) {
+  if (
+    int(config.delivery.retryBaseMs) &&
+    int(config.delivery.retryMaxMs) &&
+    config.delivery.retryBaseMs > config.delivery.retryMaxMs
+  ) {
     found.push(problem('delivery.retryBaseMs is larger than delivery.retryMaxMs', 'delivery.retryBaseMs'));
   }
   const tls = config.mllp.tls;
   for (const key of ['certFile', 'keyFile', 'caFile'] as const) {
     const path = tls?.[key];
-    if (path && !existsSync(path)) found.push(problem(`mllp.tls.${key} ${path} does not exist`, `mllp.tls.${key}`));
+    if (str(path) && !existsSync(path))
+      found.push(problem(`mllp.tls.${key} ${path} does not exist`, `mllp.tls.${key}`));
   }
   return found;
 }

@@ -98,7 +98,9 @@ describe('createReceiver', () => {
     expect(record.transport).toBe('mllp');
     expect(record.controlId).toBe('BAD-1');
     expect(record.orderKey).toBeNull();
-    expect(record.lastError).toEqual(m!.outcome);
+    // The stored outcome is the reported one, each error issue tagged with the error code.
+    expect(record.lastError?.issue?.map((i) => i.diagnostics)).toEqual(m!.outcome.issue?.map((i) => i.diagnostics));
+    expect(record.lastError?.issue?.[0]?.details?.coding?.[0]?.code).toBe(ErrorCode.MapInvalidValue);
     expect(store.bundle(1)).toBeUndefined();
     expect(calls.onStored).toBe(0);
   });

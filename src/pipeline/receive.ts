@@ -1,6 +1,6 @@
 import type { Bundle, OperationOutcome } from '@medplum/fhirtypes';
 import type { AdapterError } from '../errors/adapter-error.ts';
-import { normalizeError } from '../errors/outcomes.ts';
+import { ERROR_CODE_SYSTEM, normalizeError } from '../errors/outcomes.ts';
 import type { Logger } from '../observe/logger.ts';
 import type { Metrics } from '../observe/metrics.ts';
 import type { Hl7Message } from '../parse/hl7v2/types.ts';
@@ -142,7 +142,21 @@ function toNewMessage(
     raw,
     ...(c.ok && c.bundle
       ? { state: MessageState.Converted, bundle: JSON.stringify(c.bundle), orderKey: orderKeyOf(c.bundle) }
-      : { state: MessageState.Failed, error: c.outcome }),
+      : { state: MessageState.Failed, error: c.error ? withErrorCode(c.outcome, c.error.code) : c.outcome }),
+  };
+}
+
+/**
+ * Tags each error issue with studybridge's error code (`details.coding`), so a stored outcome still says which
+ * rule failed when it is listed or served later, away from the AdapterError that carried the code.
+ */
+function withErrorCode(o: OperationOutcome, code: string): OperationOutcome {
+  const coding = [{ system: ERROR_CODE_SYSTEM, code }];
+  return {
+    ...o,
+    issue: (o.issue ?? []).map((i) =>
+      (i.severity === 'error' || i.severity === 'fatal') && !i.details ? { ...i, details: { coding } } : i,
+    ),
   };
 }
 

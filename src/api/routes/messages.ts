@@ -27,7 +27,8 @@ export function messagesRoutes(deps: MessagesRouteDeps): Router {
       .filter(Boolean);
     const unknown = states.filter((s) => !STATES.has(s));
     if (unknown.length) return void res.status(400).json(bad(`unknown state ${unknown.join(', ')}`));
-    const limit = Math.min(Number(req.query.limit ?? 100) || 100, 1000);
+    // At least 1: SQLite reads a negative LIMIT as no limit at all.
+    const limit = Math.max(1, Math.min(Math.trunc(Number(req.query.limit ?? 100)) || 100, 1000));
     const beforeId = req.query.before ? Number(req.query.before) : undefined;
     const messages = deps.store.list({
       ...(states.length ? { states: states as MessageState[] } : {}),

@@ -65,14 +65,13 @@ describe('studybridge serve', () => {
     expect(io.err()).toContain('env:STUDYBRIDGE_API_TOKEN: http.host 0.0.0.0 is not loopback');
   });
 
-  it('When the port is not a number and the host needs a token, then the type error is reported first', async () => {
-    // The cross-setting rules (such as the token rule) run only once every setting has the right type, so
-    // this pair reports one problem; fixing it then reveals the second.
+  it('When the port is not a number and the host needs a token, then both problems are listed at once', async () => {
     const io = memoryIo();
     const env = { STUDYBRIDGE_MLLP_PORT: 'abc', STUDYBRIDGE_HTTP_HOST: '0.0.0.0' };
     const code = await runCli(['serve'], { io, env, stages: fakeStages({}), stopSignal: () => new Promise(() => {}) });
     expect(code).toBe(2);
     expect(io.err()).toContain('env:STUDYBRIDGE_MLLP_PORT: must be an integer, got "abc"');
+    expect(io.err()).toContain('env:STUDYBRIDGE_API_TOKEN: http.host 0.0.0.0 is not loopback');
   });
 
   it('When the service starts, then the banner is printed, and on the stop signal it is stopped with exit 0', async () => {
