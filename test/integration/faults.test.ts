@@ -4,18 +4,18 @@
  * other connections are answered.
  */
 import { Buffer } from 'node:buffer';
+import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import net from 'node:net';
+import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MllpClient } from '../../src/ingest/mllp/mllp-client.ts';
 import { distinctMessage, readAck } from './support/hl7.ts';
 import { Api } from './support/http.ts';
 import { metricValue } from './support/metrics.ts';
-import { readFileSync } from 'node:fs';
-import path from 'node:path';
 import { CASES_DIR } from './support/paths.ts';
 import { ServiceProcess } from './support/service-process.ts';
 import { delay, waitFor } from './support/wait-for.ts';
-import { execFileSync } from 'node:child_process';
 
 const MAX_MESSAGE_BYTES = 64 * 1024;
 
