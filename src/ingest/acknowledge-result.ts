@@ -12,6 +12,7 @@ import {
   type AckIdentity,
   type ControlIdGenerator,
 } from './ack/index.ts';
+import { startsWithBatchHeader } from '../parse/hl7v2/index.ts';
 
 /** Options of {@link acknowledgeResult}. */
 export interface AcknowledgeOptions {
@@ -83,13 +84,4 @@ function headerOf(m: ReceivedMessage, raw: Uint8Array | undefined): AckHeader | 
 
 function storeErrorOf(result: ReceiveResult): { error?: AdapterError } {
   return result.storeError ? { error: result.storeError } : {};
-}
-
-/** True when the input opens with FHS or BHS (after a BOM or blank lines). */
-function startsWithBatchHeader(raw: Uint8Array): boolean {
-  let i = 0;
-  if (raw[0] === 0xef && raw[1] === 0xbb && raw[2] === 0xbf) i = 3;
-  while (i < raw.length && (raw[i] === 0x0d || raw[i] === 0x0a || raw[i] === 0x20)) i++;
-  const id = String.fromCharCode(raw[i] ?? 0, raw[i + 1] ?? 0, raw[i + 2] ?? 0);
-  return id === 'FHS' || id === 'BHS';
 }

@@ -5,6 +5,7 @@ import { issue, IssueType, outcome } from '../../errors/outcomes.ts';
 import type { Receive, ReceiveResult, ReceivedMessage } from '../../pipeline/receive.ts';
 import { Transport } from '../../store/message-store.ts';
 import { httpStatusFor } from '../http-status.ts';
+import { startsWithBatchHeader } from '../../parse/hl7v2/index.ts';
 
 /** Media types accepted for an ER7 body (the first is the one HL7's HTTP guidance names). */
 export const ER7_MEDIA_TYPES = ['x-application/hl7-v2+er7', 'application/hl7-v2', 'text/plain'] as const;
@@ -79,13 +80,4 @@ function messageOutcome(m: ReceivedMessage): OperationOutcome {
   const stored = issue('information', IssueType.Informational, `stored as message ${m.storedId}`);
   const others = (m.outcome.issue ?? []).filter((i) => i.diagnostics !== 'converted');
   return outcome([stored, ...others]);
-}
-
-/** True when the body opens with FHS or BHS (after a BOM or blank lines), as the ACK builder decides. */
-function startsWithBatchHeader(raw: Uint8Array): boolean {
-  let i = 0;
-  if (raw[0] === 0xef && raw[1] === 0xbb && raw[2] === 0xbf) i = 3;
-  while (i < raw.length && (raw[i] === 0x0d || raw[i] === 0x0a || raw[i] === 0x20)) i++;
-  const id = String.fromCharCode(raw[i] ?? 0, raw[i + 1] ?? 0, raw[i + 2] ?? 0);
-  return id === 'FHS' || id === 'BHS';
 }

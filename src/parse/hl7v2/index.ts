@@ -1,6 +1,7 @@
 /** The HL7 v2 parse stage: the only entry point other stages should import from. */
 export { parseMessage } from './parse-hl7v2.ts';
 export { parseBatch } from './split-batch.ts';
+export { startsWithBatchHeader } from './batch-header.ts';
 export { decodeInput, DEFAULT_MAX_BYTES, type DecodedInput } from './decode-input.ts';
 export { resolveCharset, type Hl7Charset } from './charsets.ts';
 export { unescapeHl7 } from './unescape.ts';
