@@ -23,7 +23,8 @@ const auth = {
     clientSecret: nonEmpty,
     scope: nonEmpty,
     audience: nonEmpty,
-    clientAuth: { enum: ['basic', 'post'] },
+    resource: nonEmpty,
+    clientAuthMethod: { enum: ['client_secret_basic', 'client_secret_post'] },
   },
   additionalProperties: false,
   allOf: [

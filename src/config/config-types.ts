@@ -1,18 +1,7 @@
-/** How studybridge authenticates to an external FHIR server. Secrets come only from the environment. */
-export type FhirAuthConfig =
-  | { type: 'none' }
-  | { type: 'bearer'; token: string }
-  | { type: 'basic'; username: string; password: string }
-  | {
-      type: 'oauth2';
-      tokenUrl: string;
-      clientId: string;
-      clientSecret: string;
-      scope?: string;
-      audience?: string;
-      /** How the client authenticates at the token endpoint (RFC 6749 §2.3.1). */
-      clientAuth: 'basic' | 'post';
-    };
+import type { AuthConfig } from '../deliver/auth.ts';
+
+/** How studybridge authenticates to an external FHIR server (the delivery stage's own type). Secrets come only from the environment. */
+export type FhirAuthConfig = AuthConfig;
 
 /** TLS for the MLLP listener: PEM file paths. */
 export interface MllpTlsConfig {

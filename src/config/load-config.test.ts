@@ -60,7 +60,6 @@ describe('loadConfig', () => {
       tokenUrl: 'https://login.example.org/token',
       clientId: 'sb',
       clientSecret: 's3cret',
-      clientAuth: 'basic',
     });
   });
 

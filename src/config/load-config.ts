@@ -55,9 +55,7 @@ export function loadConfig(sources: ConfigSources): ServiceConfig {
   }
   problems.push(...crossChecks(merged));
   if (problems.length) throw adapterErrorFromIssues(ErrorCode.ConfigInvalid, problems);
-  const config = merged as unknown as ServiceConfig;
-  if (config.fhir.auth.type === 'oauth2') config.fhir.auth.clientAuth ??= 'basic';
-  return config;
+  return merged as unknown as ServiceConfig;
 }
 
 /** @returns True for loopback host names and addresses, where an HTTP API without a token is acceptable. */

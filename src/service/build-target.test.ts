@@ -1,42 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { loadConfig } from '../config/load-config.ts';
 import { HttpFhirTarget } from '../deliver/http-fhir-target.ts';
-import { authConfigOf, externalTarget } from './build-target.ts';
-
-const oauth = {
-  type: 'oauth2' as const,
-  tokenUrl: 'https://auth.example.org/token',
-  clientId: 'studybridge',
-  clientSecret: 's3cret',
-};
-
-describe('authConfigOf', () => {
-  it('When the auth is none, bearer or basic, then it is passed on as it is', () => {
-    expect(authConfigOf({ type: 'none' })).toEqual({ type: 'none' });
-    expect(authConfigOf({ type: 'bearer', token: 't' })).toEqual({ type: 'bearer', token: 't' });
-    expect(authConfigOf({ type: 'basic', username: 'u', password: 'p' })).toEqual({
-      type: 'basic',
-      username: 'u',
-      password: 'p',
-    });
-  });
-
-  it('When OAuth 2 uses post, then the client authenticates with client_secret_post', () => {
-    expect(authConfigOf({ ...oauth, clientAuth: 'post', scope: 'system/*.write', audience: 'fhir' })).toEqual({
-      ...oauth,
-      scope: 'system/*.write',
-      audience: 'fhir',
-      clientAuthMethod: 'client_secret_post',
-    });
-  });
-
-  it('When OAuth 2 uses basic, then client_secret_basic, and absent scope and audience stay absent', () => {
-    const config = authConfigOf({ ...oauth, clientAuth: 'basic' });
-    expect(config).toEqual({ ...oauth, clientAuthMethod: 'client_secret_basic' });
-    expect(Object.keys(config)).not.toContain('scope');
-    expect(Object.keys(config)).not.toContain('audience');
-  });
-});
+import { externalTarget } from './build-target.ts';
 
 describe('externalTarget', () => {
   it('When no FHIR base URL is configured, then there is no external target', () => {
@@ -54,5 +19,20 @@ describe('externalTarget', () => {
     const target = externalTarget(config);
     expect(target).toBeInstanceOf(HttpFhirTarget);
     expect(target?.description).toBe('https://fhir.example.org/r4');
+  });
+
+  it('When OAuth 2 is configured from the environment, then the client authentication method is passed on', () => {
+    const config = loadConfig({
+      env: {
+        STUDYBRIDGE_FHIR_BASE_URL: 'https://fhir.example.org/r4',
+        STUDYBRIDGE_FHIR_AUTH: 'oauth2',
+        STUDYBRIDGE_FHIR_OAUTH_TOKEN_URL: 'https://auth.example.org/token',
+        STUDYBRIDGE_FHIR_OAUTH_CLIENT_ID: 'studybridge',
+        STUDYBRIDGE_FHIR_OAUTH_CLIENT_SECRET: 's3cret',
+        STUDYBRIDGE_FHIR_OAUTH_CLIENT_AUTH_METHOD: 'client_secret_post',
+      },
+    });
+    expect(config.fhir.auth).toMatchObject({ type: 'oauth2', clientAuthMethod: 'client_secret_post' });
+    expect(externalTarget(config)).toBeInstanceOf(HttpFhirTarget);
   });
 });

@@ -1,13 +1,7 @@
-/** The delimiters text must be escaped against: MSH-1 and the encoding characters of MSH-2. */
-export interface Hl7Delimiters {
-  field: string;
-  component: string;
-  repetition: string;
-  escape: string;
-  subcomponent: string;
-  /** The v2.7 truncation character, when MSH-2 declares one. */
-  truncation?: string;
-}
+import type { EncodingCharacters } from '../../parse/hl7v2/types.ts';
+
+/** The delimiters text must be escaped against: MSH-1 and the encoding characters of MSH-2 (the parser's type). */
+export type Hl7Delimiters = EncodingCharacters;
 
 /** `|^~\&`, what HL7 recommends and what we use when a message's own delimiters cannot be read. */
 export const STANDARD_DELIMITERS: Hl7Delimiters = Object.freeze({
