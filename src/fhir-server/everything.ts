@@ -24,12 +24,12 @@ export const patientEverything: FhirRouteHandler = async (req, repo) => {
   const sqlRepo = repo as SqliteRepository;
   const id = req.params['id'] as string;
   const patient = await sqlRepo.readResource('Patient', id);
-  const db = sqlRepo.inTx ? sqlRepo.store.writer : sqlRepo.store.reader;
   const rows = guardedAll(() =>
-    db
-      .prepare(
+    sqlRepo.store
+      .statement(
         `SELECT r.body FROM resource r WHERE r.deleted = 0 AND r.pk IN
          (SELECT pk FROM ix_ref WHERE tid = ? AND ttype = 'Patient') ORDER BY r.pk LIMIT ?`,
+        sqlRepo.inTx,
       )
       .all(id, EVERYTHING_LIMIT),
   ) as { body: string }[];

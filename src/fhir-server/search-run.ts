@@ -32,7 +32,6 @@ export async function runSearch<T extends Resource>(
   const ctx: SqlContext = { registry: store.registry, paramId: (t, c) => store.paramId(t, c) };
   const where = compileFilters(ctx, type, req.filters ?? [], 'r');
   const order = compileSort(ctx, type, req);
-  const db = repo.inTx ? store.writer : store.reader;
   // With filters, the unary + keeps SQLite from walking every resource of the type through the (rtype, …)
   // indexes instead of starting from the index lookups of the filters.
   const typeCol = where.sql === '1' ? 'r.rtype' : '+r.rtype';
@@ -41,12 +40,13 @@ export async function runSearch<T extends Resource>(
   const count = Math.min(req.count ?? DEFAULT_COUNT, MAX_COUNT);
   const offset = req.offset ?? 0;
   let total: number | undefined;
-  const countRows = (): number => (db.prepare(`SELECT count(*) AS n ${from}`).get(...args) as { n: number }).n;
+  const countRows = (): number =>
+    (store.statement(`SELECT count(*) AS n ${from}`, repo.inTx).get(...args) as { n: number }).n;
   if (count === 0) {
     return { resourceType: 'Bundle', type: 'searchset', total: countRows() };
   }
-  const rows = db
-    .prepare(`SELECT r.body ${from} ORDER BY ${order.sql} LIMIT ? OFFSET ?`)
+  const rows = store
+    .statement(`SELECT r.body ${from} ORDER BY ${order.sql} LIMIT ? OFFSET ?`, repo.inTx)
     .all(...args, ...order.args, count + 1, offset) as { body: string }[];
   const hasNext = rows.length > count;
   if (hasNext) rows.pop();

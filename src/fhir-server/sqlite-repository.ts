@@ -155,9 +155,8 @@ export class SqliteRepository extends FhirRepository {
   ): Bundle<WithId<T>> {
     const row = this.store.current(resourceType, id, this.inTx);
     if (!row) throw new OperationOutcomeError(notFound);
-    const db = this.inTx ? this.store.writer : this.store.reader;
-    const older = db
-      .prepare('SELECT vid, updated, deleted, body FROM history WHERE pk = ? ORDER BY vid DESC')
+    const older = this.store
+      .statement('SELECT vid, updated, deleted, body FROM history WHERE pk = ? ORDER BY vid DESC', this.inTx)
       .all(row.pk) as { vid: number; updated: number; deleted: number; body: string }[];
     const versions = [{ vid: row.vid, updated: row.updated, deleted: row.deleted, body: row.body }, ...older];
     const offset = options?.offset ?? 0;
@@ -191,9 +190,9 @@ export class SqliteRepository extends FhirRepository {
       if (row.deleted) throw new OperationOutcomeError(gone);
       return JSON.parse(row.body) as WithId<T>;
     }
-    const db = this.inTx ? this.store.writer : this.store.reader;
-    const old = db.prepare('SELECT deleted, body FROM history WHERE pk = ? AND vid = ?').get(row.pk, Number(vid)) as
-      { deleted: number; body: string } | undefined;
+    const old = this.store
+      .statement('SELECT deleted, body FROM history WHERE pk = ? AND vid = ?', this.inTx)
+      .get(row.pk, Number(vid)) as { deleted: number; body: string } | undefined;
     if (!old) throw new OperationOutcomeError(notFound);
     if (old.deleted) throw new OperationOutcomeError(gone);
     return JSON.parse(old.body) as WithId<T>;

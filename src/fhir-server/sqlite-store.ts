@@ -4,6 +4,7 @@ import { AsyncLock } from './async-lock.ts';
 import { extractIndexRows, type IndexRows } from './index-extract.ts';
 import { INDEX_TABLES, prepareReader, prepareSchema, type SyncMode } from './schema.ts';
 import type { ParamDef, SearchParamRegistry } from './search-params.ts';
+import { StatementCache } from './statement-cache.ts';
 
 /** The current row of a resource. */
 export interface ResourceRow {
@@ -43,6 +44,8 @@ export class SqliteStore {
   private readonly insertIndex: Record<keyof IndexRows, StatementSync>;
   private readonly selectParam: StatementSync;
   private readonly insertParam: StatementSync;
+  private readonly readCache: StatementCache;
+  private readonly writeCache: StatementCache;
   private closed = false;
 
   /**
@@ -59,6 +62,8 @@ export class SqliteStore {
     prepareSchema(this.writer, sync);
     this.reader = new DatabaseSync(file);
     prepareReader(this.reader);
+    this.readCache = new StatementCache(this.reader);
+    this.writeCache = new StatementCache(this.writer);
     const current = 'SELECT pk, vid, updated, deleted, hash, body FROM resource WHERE rtype = ? AND id = ?';
     this.readStmts = { current: this.reader.prepare(current) };
     this.writeStmts = { current: this.writer.prepare(current) };
@@ -97,6 +102,15 @@ export class SqliteStore {
   current(resourceType: string, id: string, inTx: boolean): ResourceRow | undefined {
     const stmts = inTx ? this.writeStmts : this.readStmts;
     return stmts.current.get(resourceType, id) as ResourceRow | undefined;
+  }
+
+  /**
+   * @param sql - A statement's text.
+   * @param inTx - Whether it runs inside the write transaction (on the writer) or on the reader.
+   * @returns The statement, prepared once per connection and text.
+   */
+  statement(sql: string, inTx: boolean): StatementSync {
+    return (inTx ? this.writeCache : this.readCache).get(sql);
   }
 
   /** @returns The id of a parameter, or undefined when it was never created. */
