@@ -1,10 +1,17 @@
-import { formatSearchQuery, type SearchRequest, type WithId } from '@medplum/core';
+import { formatSearchQuery, Operator, type SearchRequest, type WithId } from '@medplum/core';
 import { getExtraEntries } from '@medplum/fhir-router';
 import type { Bundle, BundleEntry, BundleLink, Resource } from '@medplum/fhirtypes';
 import type { SQLInputValue } from 'node:sqlite';
 import { MAX_COUNT } from './query-check.ts';
 import { ParamKind } from './search-params.ts';
-import { compileFilters, unsupported, type SqlContext } from './search-sql.ts';
+import {
+  compileFilters,
+  splitValues,
+  tokenCondition,
+  unsupported,
+  type SqlContext,
+  type SqlPart,
+} from './search-sql.ts';
 import type { SqliteRepository } from './sqlite-repository.ts';
 
 /** Page size when the client gives no `_count`. */
@@ -72,6 +79,49 @@ export async function runSearch<T extends Resource>(
     ...(total !== undefined ? { total } : {}),
     link,
     entry,
+  };
+}
+
+/**
+ * The matching resources of a search, without the Bundle around them (what `searchResources` gives, and what a
+ * conditional create, update or delete asks). A lone token filter with one value, such as the
+ * `Type?identifier=system|value` of every conditional PUT, is one lookup in the token index with no search
+ * compilation and no paging links; anything else goes through {@link runSearch}. Both return the same resources
+ * in the same order (by pk).
+ * @param repo - The repository view.
+ * @param req - The parsed search.
+ * @returns The resources of the first page.
+ */
+export async function findResources<T extends Resource>(
+  repo: SqliteRepository,
+  req: SearchRequest<T>,
+): Promise<WithId<T>[]> {
+  const lookup = tokenLookup(repo, req);
+  if (!lookup) return ((await runSearch(repo, req)).entry ?? []).map((e) => e.resource as WithId<T>);
+  const rows = repo.store.statement(lookup.sql, repo.inTx).all(...lookup.args) as { body: string }[];
+  return rows.map((r) => JSON.parse(r.body) as WithId<T>);
+}
+
+/** @returns The SQL of a lone single-valued token filter with nothing else asked, or undefined. */
+function tokenLookup(repo: SqliteRepository, req: SearchRequest): SqlPart | undefined {
+  const [f, ...more] = req.filters ?? [];
+  if (!f || more.length || f.operator !== Operator.EQUALS) return undefined;
+  if (req.sortRules?.length || req.include || req.revInclude || req.fields || req.summary || req.total) {
+    return undefined;
+  }
+  if (req.types?.length || req.offset) return undefined;
+  const count = Math.min(req.count ?? DEFAULT_COUNT, MAX_COUNT);
+  if (count <= 0) return undefined;
+  const type = req.resourceType;
+  if (repo.store.registry.get(type, f.code)?.kind !== ParamKind.Token) return undefined;
+  const values = splitValues(f.value);
+  if (values.length !== 1 || !values[0]) return undefined;
+  const cond = tokenCondition(values[0]);
+  return {
+    sql:
+      'SELECT r.body FROM resource r WHERE +r.rtype = ? AND r.deleted = 0 AND r.pk IN ' +
+      `(SELECT pk FROM ix_token WHERE param = ? AND ${cond.sql}) ORDER BY r.pk ASC LIMIT ?`,
+    args: [type, repo.store.paramId(type, f.code) ?? -1, ...cond.args, count],
   };
 }
 

@@ -112,15 +112,22 @@ function compileToken(ctx: SqlContext, def: ParamDef, f: Filter, alias: string):
   if (f.operator !== Operator.EQUALS && f.operator !== Operator.NOT) {
     throw unsupported(`Unsupported modifier on ${f.code}`, f.code);
   }
-  const c = orValues(f, (v) => {
-    const bar = indexOfUnescaped(v, '|');
-    if (bar < 0) return { sql: 'code = ?', args: [unescape(v)] };
-    const system = unescape(v.slice(0, bar));
-    const code = unescape(v.slice(bar + 1));
-    if (!code) return { sql: 'system = ?', args: [system] };
-    return { sql: 'code = ? AND system = ?', args: [code, system] };
-  });
+  const c = orValues(f, tokenCondition);
   return indexIn(ctx, def, alias, 'ix_token', [c], f.operator === Operator.NOT);
+}
+
+/**
+ * The `ix_token` condition of one token value: `code`, `system|code`, `|code` (no system) or `system|`.
+ * @param v - One value, escapes still in place, not empty.
+ * @returns The condition on the `code` and `system` columns.
+ */
+export function tokenCondition(v: string): SqlPart {
+  const bar = indexOfUnescaped(v, '|');
+  if (bar < 0) return { sql: 'code = ?', args: [unescape(v)] };
+  const system = unescape(v.slice(0, bar));
+  const code = unescape(v.slice(bar + 1));
+  if (!code) return { sql: 'system = ?', args: [system] };
+  return { sql: 'code = ? AND system = ?', args: [code, system] };
 }
 
 function refCondition(def: ParamDef, v: string): SqlPart {

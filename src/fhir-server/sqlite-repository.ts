@@ -20,7 +20,7 @@ import {
 } from '@medplum/fhir-router';
 import type { Bundle, BundleEntry, OperationOutcomeIssue, Reference, Resource } from '@medplum/fhirtypes';
 import { splitReference } from './index-extract.ts';
-import { runSearch } from './search-run.ts';
+import { findResources, runSearch } from './search-run.ts';
 import { guarded, isStorageError, toFhirError } from './storage-error.ts';
 import type { ResourceRow, SqliteStore } from './sqlite-store.ts';
 
@@ -223,6 +223,10 @@ export class SqliteRepository extends FhirRepository {
 
   async search<T extends Resource>(searchRequest: SearchRequest<T>): Promise<Bundle<WithId<T>>> {
     return guarded(() => runSearch(this, searchRequest));
+  }
+
+  override async searchResources<T extends Resource>(searchRequest: SearchRequest<T>): Promise<WithId<T>[]> {
+    return guarded(() => findResources(this, searchRequest));
   }
 
   async searchByReference<T extends Resource>(
