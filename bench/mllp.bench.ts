@@ -1,9 +1,8 @@
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { StubFhirServer } from '../src/deliver/testing/stub-fhir-server.ts';
 import { MllpClient } from '../src/ingest/mllp/mllp-client.ts';
-import { startServeProcess, type ServeProcess } from './service-process.ts';
+import { ServiceProcess } from '../test/integration/support/service-process.ts';
 
 const ROOT = path.resolve(import.meta.dirname, '..');
 
@@ -102,23 +101,21 @@ export async function benchMllp(durationMs: number): Promise<string[]> {
   const lines: string[] = [];
   const messages = benchMessages(Math.max(20_000, Math.ceil(durationMs * 6)));
   const run = async (label: string, env: Record<string, string>): Promise<void> => {
-    const dataDir = mkdtempSync(path.join(tmpdir(), 'sb-bench-'));
-    let service: ServeProcess | undefined;
+    let service: ServiceProcess | undefined;
     try {
-      service = await startServeProcess({ STUDYBRIDGE_DATA_DIR: dataDir, ...env });
+      service = await ServiceProcess.start({ env: { STUDYBRIDGE_LOG_LEVEL: 'warn', ...env } });
       await load(service.mllpPort, messages.slice(0, 200), 2, 1000); // warm-up
       const one = await load(service.mllpPort, messages.slice(200), 1, durationMs / 2);
       lines.push(row(`${label}: 1 connection`, one));
       const loadStart = performance.now();
       const eight = await load(service.mllpPort, messages.slice(200 + one.sent), 8, durationMs);
       lines.push(row(`${label}: 8 connections`, eight));
-      const drained = await drain(service.httpUrl, loadStart, 120_000);
+      const drained = await drain(service.url, loadStart, 120_000);
       lines.push(
         `${`${label}: delivery (from load start to empty queue)`.padEnd(44)} ${Math.round(drained.perSecond).toLocaleString('en-US').padStart(9)} messages/s   (${drained.delivered} delivered)`,
       );
     } finally {
-      await service?.stop();
-      rmSync(dataDir, { recursive: true, force: true });
+      await service?.cleanup();
     }
   };
   await run('embedded FHIR target', {});
