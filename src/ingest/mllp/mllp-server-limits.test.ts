@@ -2,11 +2,9 @@ import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { Buffer } from 'node:buffer';
 import net from 'node:net';
-import { afterEach, describe, expect, it } from 'vitest';
-import { MllpClient } from './mllp-client.ts';
+import { describe, expect, it } from 'vitest';
 import { frameMllp } from './mllp-framer.ts';
-import type { MllpServer } from './mllp-server.ts';
-import { sleep, startTestServer, testMessage, waitFor } from './test-support.ts';
+import { sleep, useTestServers, testMessage, waitFor } from './test-support.ts';
 
 /** A full garbage collection, so memory figures count what is still referenced, not what awaits collection. */
 function collectGarbage(): void {
@@ -16,35 +14,7 @@ function collectGarbage(): void {
 
 const text = (b: Buffer): string => b.toString('latin1');
 
-let servers: MllpServer[] = [];
-const sockets: net.Socket[] = [];
-const clients: MllpClient[] = [];
-
-async function setup(options: Parameters<typeof startTestServer>[0] = {}) {
-  const s = await startTestServer(options);
-  servers.push(s.server);
-  const connect = async (): Promise<MllpClient> => {
-    const c = await MllpClient.connect({ host: '127.0.0.1', port: s.port });
-    clients.push(c);
-    return c;
-  };
-  return { ...s, connect };
-}
-
-function rawConnect(port: number): Promise<net.Socket> {
-  return new Promise((resolve, reject) => {
-    const s = net.connect({ host: '127.0.0.1', port }, () => resolve(s));
-    s.on('error', reject);
-    sockets.push(s);
-  });
-}
-
-afterEach(async () => {
-  for (const s of sockets.splice(0)) s.destroy();
-  await Promise.all(clients.splice(0).map((c) => c.close().catch(() => undefined)));
-  await Promise.all(servers.map((s) => s.stop(100)));
-  servers = [];
-});
+const { setup, rawConnect } = useTestServers();
 
 describe('MllpServer limits', () => {
   it('When a frame is over the limit, then the reject is sent, the connection closed, and others unaffected', async () => {

@@ -1,34 +1,14 @@
 import { Buffer } from 'node:buffer';
 import net from 'node:net';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { MllpClient } from './mllp-client.ts';
 import { frameMllp } from './mllp-framer.ts';
-import type { MllpServer } from './mllp-server.ts';
-import { controlIdOf, echoAck, sleep, startTestServer, testMessage, waitFor } from './test-support.ts';
+import { controlIdOf, echoAck, sleep, useTestServers, testMessage, waitFor } from './test-support.ts';
 
 const framed = (text: string): Buffer => frameMllp(Buffer.from(text, 'latin1'));
 const text = (b: Buffer): string => b.toString('latin1');
 
-let servers: MllpServer[] = [];
-let clients: MllpClient[] = [];
-
-async function setup(options: Parameters<typeof startTestServer>[0] = {}) {
-  const s = await startTestServer(options);
-  servers.push(s.server);
-  const connect = async (): Promise<MllpClient> => {
-    const c = await MllpClient.connect({ host: '127.0.0.1', port: s.port });
-    clients.push(c);
-    return c;
-  };
-  return { ...s, connect };
-}
-
-afterEach(async () => {
-  await Promise.all(clients.map((c) => c.close().catch(() => undefined)));
-  await Promise.all(servers.map((s) => s.stop(100)));
-  servers = [];
-  clients = [];
-});
+const { setup } = useTestServers();
 
 describe('MllpServer', () => {
   it('When two messages arrive in one write, then both are acknowledged in order (A)', async () => {

@@ -2,8 +2,11 @@ import { Buffer } from 'node:buffer';
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
+import net from 'node:net';
 import path from 'node:path';
+import { afterEach } from 'vitest';
 import { silentLogger } from '../../observe/logger.ts';
+import { MllpClient } from './mllp-client.ts';
 import { MllpServer, type MllpServerOptions } from './mllp-server.ts';
 
 /** A message of about `bytes` bytes with control ID `id` (synthetic, no real data). */
@@ -33,6 +36,47 @@ export async function startTestServer(
   });
   const { port } = await server.start();
   return { server, port };
+}
+
+/**
+ * Servers, clients and raw sockets for one test file, all closed after each test (registers the `afterEach`).
+ * @returns `setup` starts a test server and gives a `connect` for clients of it; `rawConnect` opens a plain socket.
+ */
+export function useTestServers(): {
+  setup: (options?: Partial<MllpServerOptions>) => Promise<{
+    server: MllpServer;
+    port: number;
+    connect: () => Promise<MllpClient>;
+  }>;
+  rawConnect: (port: number) => Promise<net.Socket>;
+} {
+  const servers: MllpServer[] = [];
+  const clients: MllpClient[] = [];
+  const sockets: net.Socket[] = [];
+  afterEach(async () => {
+    for (const s of sockets.splice(0)) s.destroy();
+    await Promise.all(clients.splice(0).map((c) => c.close().catch(() => undefined)));
+    await Promise.all(servers.splice(0).map((s) => s.stop(100)));
+  });
+  return {
+    async setup(options = {}) {
+      const s = await startTestServer(options);
+      servers.push(s.server);
+      const connect = async (): Promise<MllpClient> => {
+        const c = await MllpClient.connect({ host: '127.0.0.1', port: s.port });
+        clients.push(c);
+        return c;
+      };
+      return { ...s, connect };
+    },
+    rawConnect(port) {
+      return new Promise((resolve, reject) => {
+        const s = net.connect({ host: '127.0.0.1', port }, () => resolve(s));
+        s.on('error', reject);
+        sockets.push(s);
+      });
+    },
+  };
 }
 
 /** Waits `ms` milliseconds. */
