@@ -78,16 +78,10 @@ export function createReceiver(deps: ReceiverDeps): Receive {
     }));
     for (const c of converted) {
       const type = messageTypeOf(c.message) ?? 'unknown';
+      const sender = labels.of(c.message);
       deps.metrics?.conversionSeconds.observe({ type }, seconds / converted.length);
-      deps.metrics?.received.inc({ transport, type, sender: labels.of(c.message) });
-      if (!c.ok) {
-        deps.metrics?.rejected.inc({
-          transport,
-          type,
-          sender: labels.of(c.message),
-          reason: c.error?.code ?? 'unknown',
-        });
-      }
+      deps.metrics?.received.inc({ transport, type, sender });
+      if (!c.ok) deps.metrics?.rejected.inc({ transport, type, sender, reason: c.error?.code ?? 'unknown' });
     }
 
     try {
