@@ -10,6 +10,25 @@ export interface SqlPart {
   args: SQLInputValue[];
 }
 
+/**
+ * A filter on one index table, in two equivalent forms: `alias.pk IN (SELECT pk …)`, which can drive the query from
+ * the index lookup, and `EXISTS (… WHERE x.pk = alias.pk …)`, a probe of the table's primary key for each candidate.
+ * `rank` guesses how few rows the lookup returns (lower is fewer).
+ */
+interface IndexPart extends SqlPart {
+  probe: SqlPart;
+  rank: number;
+}
+
+/**
+ * How selective each kind of index lookup usually is in study data, most selective first. SQLite has no per-value
+ * statistics for our shared index tables, so with two `IN` lookups it drives from the first one written and
+ * probes the other: `code=HbA1c&patient=X` would read every HbA1c of the study to find one patient's. We drive
+ * from the best-ranked lookup instead and probe the rest by primary key.
+ */
+const RANK: Record<string, number> = { identifier: 0, ix_ref: 1, ix_string: 2, ix_token: 3, ix_date: 4, ix_text: 5 };
+const LAST_RANK = 6;
+
 /** What the compiler needs from the store: parameter definitions and their integer ids. */
 export interface SqlContext {
   readonly registry: SearchParamRegistry;
@@ -42,7 +61,7 @@ export function compileFilters(
   filters: readonly Filter[],
   alias: string,
 ): SqlPart {
-  const parts: SqlPart[] = [];
+  const parts: (SqlPart | IndexPart)[] = [];
   const dateGroups = new Map<string, Filter[]>();
   for (const f of filters) {
     const def = ctx.registry.get(resourceType, f.code);
@@ -60,7 +79,19 @@ export function compileFilters(
     parts.push(indexIn(ctx, def, alias, 'ix_date', conds));
   }
   if (!parts.length) return { sql: '1', args: [] };
-  return { sql: parts.map((p) => p.sql).join(' AND '), args: parts.flatMap((p) => p.args) };
+  return joinParts(parts);
+}
+
+/** ANDs the parts: the best-ranked index lookup drives, the other index lookups become primary-key probes. */
+function joinParts(parts: (SqlPart | IndexPart)[]): SqlPart {
+  const indexed = parts.filter((p): p is IndexPart => 'probe' in p).sort((a, b) => a.rank - b.rank);
+  const [driver, ...probes] = indexed;
+  const ordered: SqlPart[] = [
+    ...(driver ? [driver] : []),
+    ...probes.map((p) => p.probe),
+    ...parts.filter((p) => !('probe' in p)),
+  ];
+  return { sql: ordered.map((p) => p.sql).join(' AND '), args: ordered.flatMap((p) => p.args) };
 }
 
 function compileFilter(ctx: SqlContext, resourceType: string, f: Filter, alias: string): SqlPart {
@@ -95,13 +126,23 @@ function compileFilter(ctx: SqlContext, resourceType: string, f: Filter, alias: 
 }
 
 /** `alias.pk IN (SELECT pk FROM table WHERE param = ? AND cond…)`; a parameter never indexed matches nothing. */
-function indexIn(ctx: SqlContext, def: ParamDef, alias: string, table: string, conds: SqlPart[], not = false): SqlPart {
+function indexIn(
+  ctx: SqlContext,
+  def: ParamDef,
+  alias: string,
+  table: string,
+  conds: SqlPart[],
+  not = false,
+): SqlPart | IndexPart {
   const id = ctx.paramId(def.resourceType, def.code) ?? -1;
   const where = conds.map((c) => `(${c.sql})`).join(' AND ');
-  return {
-    sql: `${alias}.pk ${not ? 'NOT IN' : 'IN'} (SELECT pk FROM ${table} WHERE param = ? AND ${where})`,
-    args: [id, ...conds.flatMap((c) => c.args)],
-  };
+  const args = [id, ...conds.flatMap((c) => c.args)];
+  const sql = `${alias}.pk ${not ? 'NOT IN' : 'IN'} (SELECT pk FROM ${table} WHERE param = ? AND ${where})`;
+  // A negation cannot drive: it matches almost everything.
+  if (not) return { sql, args };
+  const probe = { sql: `EXISTS (SELECT 1 FROM ${table} WHERE pk = ${alias}.pk AND param = ? AND ${where})`, args };
+  const rank = (def.code === 'identifier' ? RANK['identifier'] : RANK[table]) ?? LAST_RANK;
+  return { sql, args, probe, rank };
 }
 
 function compileToken(ctx: SqlContext, def: ParamDef, f: Filter, alias: string): SqlPart {
