@@ -26,6 +26,10 @@ export interface SearchCase {
   noLinks?: string[];
   /** Follow this link of the first answer and check the second one instead. */
   follow?: string;
+  /** Resources that must be in the answer, whatever their search mode (operations such as `$everything`). */
+  contains?: string[];
+  /** Resources that must not be in the answer at all. */
+  lacks?: string[];
   /** Elements that must not appear in the matched resources (`_elements`). */
   absent?: string[];
 }
@@ -87,6 +91,9 @@ export async function runSearchCase(base: string, c: SearchCase): Promise<string
     problems.push(`order ${JSON.stringify(matches)}, expected ${JSON.stringify(c.ordered)}`);
   }
   if (c.total !== undefined && body.total !== c.total) problems.push(`total ${body.total}, expected ${c.total}`);
+  const all = entries.map(key);
+  for (const r of c.contains ?? []) if (!all.includes(r)) problems.push(`${r} missing`);
+  for (const r of c.lacks ?? []) if (all.includes(r)) problems.push(`${r} present`);
   const included = entries.filter((e) => e.search?.mode === 'include').map(key);
   for (const inc of c.included ?? []) if (!included.includes(inc)) problems.push(`${inc} not included`);
   const rels = (body.link ?? []).map((l) => l.relation);
