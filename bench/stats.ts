@@ -37,7 +37,19 @@ export async function measure(fn: () => unknown, durationMs = 3000): Promise<Run
   };
 }
 
+/** @returns A latency in µs, ms or s, whichever keeps it readable. */
+function formatLatency(micros: number): string {
+  if (micros >= 1_000_000) return `${(micros / 1_000_000).toFixed(2)} s`;
+  if (micros >= 10_000) return `${(micros / 1000).toFixed(1)} ms`;
+  return `${micros.toFixed(1)} µs`;
+}
+
+/** @returns A rate with a precision that still shows rates below one per second. */
+function formatRate(perSecond: number): string {
+  return perSecond >= 10 ? Math.round(perSecond).toLocaleString('en-US') : perSecond.toFixed(2);
+}
+
 /** @returns One aligned line for a result table. */
 export function formatRow(name: string, s: RunStats, unit = 'messages/s'): string {
-  return `${name.padEnd(44)} ${Math.round(s.perSecond).toLocaleString('en-US').padStart(9)} ${unit.padEnd(12)} p50 ${s.p50Micros.toFixed(1).padStart(7)} µs   p99 ${s.p99Micros.toFixed(1).padStart(8)} µs`;
+  return `${name.padEnd(44)} ${formatRate(s.perSecond).padStart(9)} ${unit.padEnd(12)} p50 ${formatLatency(s.p50Micros).padStart(10)}   p99 ${formatLatency(s.p99Micros).padStart(10)}`;
 }
