@@ -147,7 +147,8 @@ function indexIn(
 
 function compileToken(ctx: SqlContext, def: ParamDef, f: Filter, alias: string): SqlPart {
   if (f.operator === Operator.TEXT) {
-    const c = orValues(f, (v) => ({ sql: `norm LIKE ? ESCAPE '\\'`, args: [`%${likeEscape(normalizeText(v))}%`] }));
+    // R4 processes `:text` as a string search: the text or display starts with the value (as HAPI does).
+    const c = orValues(f, (v) => ({ sql: `norm LIKE ? ESCAPE '\\'`, args: [`${likeEscape(normalizeText(v))}%`] }));
     return indexIn(ctx, def, alias, 'ix_text', [c]);
   }
   if (f.operator !== Operator.EQUALS && f.operator !== Operator.NOT) {
