@@ -31,18 +31,41 @@ export function systemUri(name: string, mappings: Mappings, sender: Sender): str
 
 /** @returns The codings a CWE/CE field carries, in order, with systems resolved. */
 export function cweCodings(ref: FieldRef, ctx: EvalContext): Coding[] {
-  const codings: Coding[] = [];
-  for (const [c, d, s] of CWE_TRIPLETS) {
+  return cweTriplets(ref, ctx).map((t) => t.coding);
+}
+
+/** One coded triplet of a CWE as sent: its Coding, which triplet it was (0 primary, 1 alternate, …), and the
+ * coding-system name the sender gave for it (empty when none). */
+export interface SentCoding {
+  coding: Coding;
+  triplet: number;
+  sentSystem: string;
+}
+
+/**
+ * The coded triplets of a CWE/CE/CNE that carry a code, with where each came from.
+ * @param ref - The field.
+ * @param ctx - Evaluation context (coding-system names, sender).
+ * @returns One entry per triplet with a code, in order.
+ */
+export function cweTriplets(ref: FieldRef, ctx: EvalContext): SentCoding[] {
+  const out: SentCoding[] = [];
+  CWE_TRIPLETS.forEach(([c, d, s], triplet) => {
     const code = componentAt(ref, c).trim();
-    if (isEmpty(code)) continue;
+    if (isEmpty(code)) return;
     const display = componentAt(ref, d).trim();
-    codings.push({
-      system: systemUri(componentAt(ref, s), ctx.mappings, ctx.sender),
-      code,
-      ...(isEmpty(display) ? {} : { display }),
+    const sentSystem = componentAt(ref, s).trim();
+    out.push({
+      coding: {
+        system: systemUri(componentAt(ref, s), ctx.mappings, ctx.sender),
+        code,
+        ...(isEmpty(display) ? {} : { display }),
+      },
+      triplet,
+      sentSystem,
     });
-  }
-  return codings;
+  });
+  return out;
 }
 
 /**

@@ -1,23 +1,22 @@
 import type { CodeableConcept, Coding } from '@medplum/fhirtypes';
 import { ErrorCode } from '../../errors/error-codes.ts';
 import { adapterError, IssueType } from '../../errors/outcomes.ts';
-import { CWE_TRIPLETS, cweCodings, lookupObservationCode } from '../code-lookup.ts';
+import { cweCodings, cweTriplets, lookupObservationCode } from '../code-lookup.ts';
 import { componentAt, isEmpty, locationOf, textAt } from '../template/field-ref.ts';
 import type { Converter } from './converter.ts';
 
 /** CWE/CE/CNE → CodeableConcept: both coded triplets, with CWE.9 (original text) or the first display as text. */
 export const cweToCodeableConcept: Converter = (ref, ctx, directive) => {
-  let codings = cweCodings(ref, ctx);
-  // Some fields (OBX-8 interpretation, IS/ID values) are plain codes of one known table: `$system` names it.
+  // `$system`: fields such as OBX-8 (interpretation) define their primary code (CWE.1-3) as one known table, which
+  // `$system` names; alternate codes (CWE.4-6, e.g. a SNOMED CT code beside it) keep the system they were sent with.
   const fixedSystem = directive.$system as string | undefined;
-  if (fixedSystem) codings = codings.map((c) => ({ ...c, system: fixedSystem }));
   // `$defaultSystem` names the HL7 table a bare code (no coding system sent) belongs to, e.g. v2-0487 for SPM-4.
   const defaultSystem = directive.$defaultSystem as string | undefined;
-  if (defaultSystem && !fixedSystem) {
-    codings = codings.map((c, i) =>
-      componentAt(ref, CWE_TRIPLETS[i]?.[2] ?? 3).trim() ? c : { ...c, system: defaultSystem },
-    );
-  }
+  const codings = cweTriplets(ref, ctx).map(({ coding, triplet, sentSystem }) => {
+    if (fixedSystem && triplet === 0) return { ...coding, system: fixedSystem };
+    if (defaultSystem && !sentSystem) return { ...coding, system: defaultSystem };
+    return coding;
+  });
   const original = componentAt(ref, 9).trim();
   const text = !isEmpty(original) ? original : undefined;
   if (!codings.length) {
