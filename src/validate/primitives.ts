@@ -25,6 +25,11 @@ const INT_MIN = -2_147_483_648;
 const INT_MAX = 2_147_483_647;
 const NUMERIC = new Set(['decimal', 'integer', 'positiveInt', 'unsignedInt']);
 const DATED = new Set(['date', 'dateTime', 'instant']);
+const URI_TYPES = new Set(['uri', 'url', 'canonical']);
+// The formats of R4's oid and uuid types. A uri written as `urn:oid:` or `urn:uuid:` must keep to them too (the
+// HL7 reference validator refuses `urn:oid:3.4.5` in an Identifier.system: an OID's first arc is 0, 1 or 2).
+const URN_OID = /^urn:oid:[0-2](\.(0|[1-9][0-9]*))+$/;
+const URN_UUID = /^urn:uuid:[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
 /**
  * Builds one rule per primitive type from the core definitions. The format comes from the `regex` extension
@@ -49,6 +54,7 @@ function makeRule(type: string, regex: RegExp | undefined): PrimitiveRule {
   // The R4 base64Binary regex backtracks badly on long input; this is the same rule in linear time.
   if (type === 'base64Binary') return { type, check: (v) => checkString(v) ?? checkBase64(v as string) };
   const dated = DATED.has(type);
+  const uri = URI_TYPES.has(type);
   return {
     type,
     check(v) {
@@ -58,9 +64,18 @@ function makeRule(type: string, regex: RegExp | undefined): PrimitiveRule {
       if (regex && !regex.test(s)) return { severity: 'error', code: 'value', reason: `Invalid ${type} format` };
       if (dated && !isCalendarDate(s))
         return { severity: 'error', code: 'value', reason: `Invalid ${type}: no such calendar day` };
+      if (uri) return checkUrn(type, s);
       return undefined;
     },
   };
+}
+
+function checkUrn(type: string, s: string): PrimitiveProblem | undefined {
+  if (s.startsWith('urn:oid:') && !URN_OID.test(s))
+    return { severity: 'error', code: 'value', reason: `Invalid ${type}: not a valid OID after urn:oid:` };
+  if (s.startsWith('urn:uuid:') && !URN_UUID.test(s))
+    return { severity: 'error', code: 'value', reason: `Invalid ${type}: not a valid UUID after urn:uuid:` };
+  return undefined;
 }
 
 function jsonType(expected: string): PrimitiveProblem {

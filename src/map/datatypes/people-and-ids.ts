@@ -17,10 +17,14 @@ function compact<T extends object>(obj: T): T | undefined {
   return Object.keys(out).length ? (out as T) : undefined;
 }
 
+/** The format of an OID (R4 `oid` type, without its `urn:oid:` prefix). */
+const OID = /^[0-2](\.(0|[1-9][0-9]*))+$/;
+
 /**
  * The identifier system for an assigning authority (HD): the sender's configured URI for its namespace, else
- * `urn:oid:` for an ISO universal ID, else a URI under studybridge's identifier base scoped to the sender, so that
- * values from two hospitals never collide.
+ * `urn:oid:` for an ISO universal ID that is a valid OID, else a URI under studybridge's identifier base scoped to
+ * the sender, so that values from two hospitals never collide. (Senders do put non-OIDs such as `3.4.5.6.7` in an
+ * ISO universal ID; as `urn:oid:` those make the resource invalid.)
  */
 export function authoritySystem(
   ctx: EvalContext,
@@ -31,7 +35,7 @@ export function authoritySystem(
 ): string {
   const configured = namespace ? ctx.sender.identifierSystems?.[namespace] : undefined;
   if (configured) return configured;
-  if (universalId && (idType ?? '').toUpperCase() === 'ISO') return `urn:oid:${universalId}`;
+  if (universalId && (idType ?? '').toUpperCase() === 'ISO' && OID.test(universalId)) return `urn:oid:${universalId}`;
   const suffix = namespace ? `/${encodeURIComponent(namespace)}` : '';
   return `${ctx.mappings.settings.identifierBase}/${ctx.sender.id}/${kind}${suffix}`;
 }
