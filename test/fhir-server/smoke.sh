@@ -112,9 +112,9 @@ code=$(curl -s -o /dev/null -w '%{http_code}' -X POST "$base/Observation" -H 'Co
 	--data '{"resourceType":"Observation","status":"final","code":{"text":"x"},"subject":{"reference":"Patient/does-not-exist"}}')
 check "reference to a missing Patient rejected" 400 "$code"
 
-check "client-assigned numeric id (PUT Patient/4711)" 201 \
-	"$(curl -s -o /dev/null -w '%{http_code}' -X PUT "$base/Patient/4711" -H 'Content-Type: application/fhir+json' \
-		--data '{"resourceType":"Patient","id":"4711"}')"
+check "client-assigned id (PUT Patient/p4711)" 201 \
+	"$(curl -s -o /dev/null -w '%{http_code}' -X PUT "$base/Patient/p4711" -H 'Content-Type: application/fhir+json' \
+		--data '{"resourceType":"Patient","id":"p4711"}')"
 check "server-assigned id is a UUID" 36 "$(send POST Patient '{"resourceType":"Patient"}' | jq -r '.id | length')"
 
 # same search before and after a write: must not be served from a cache
@@ -189,9 +189,9 @@ check "\$expunge: no Observations left" 0 "$(total 'Observation?_summary=count')
 check "\$expunge: StructureDefinition gone" 0 "$(total 'StructureDefinition?_summary=count')"
 check "after \$expunge the profile is unknown to \$validate" "Invalid profile. Failed to retrieve profile with url=$profile_url" \
 	"$(send POST "Patient/\$validate?profile=$profile_url" '{"resourceType":"Patient"}' | errors)"
-check "after \$expunge the numeric id can be used again" 201 \
-	"$(curl -s -o /dev/null -w '%{http_code}' -X PUT "$base/Patient/4711" -H 'Content-Type: application/fhir+json' \
-		--data '{"resourceType":"Patient","id":"4711"}')"
+check "after \$expunge the id can be used again" 201 \
+	"$(curl -s -o /dev/null -w '%{http_code}' -X PUT "$base/Patient/p4711" -H 'Content-Type: application/fhir+json' \
+		--data '{"resourceType":"Patient","id":"p4711"}')"
 check "transaction after \$expunge" '201,201,201' \
 	"$(send POST '' "$TX" | jq -r '[.entry[].response.status | split(" ")[0]] | join(",")')"
 

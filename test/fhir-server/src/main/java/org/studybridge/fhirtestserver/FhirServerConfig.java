@@ -71,9 +71,10 @@ public class FhirServerConfig {
 		settings.setEnforceReferentialIntegrityOnDelete(true);
 		settings.setAutoCreatePlaceholderReferenceTargets(false);
 
-		// The service PUTs resources under ids it chooses, some purely numeric. ANY allows that;
-		// HAPI then insists that ids it assigns itself are UUIDs so the two can never collide.
-		settings.setResourceClientIdStrategy(JpaStorageSettings.ClientIdStrategyEnum.ANY);
+		// HAPI's default: clients may choose ids that are not purely numeric (studybridge PUTs its
+		// Provenance under a UUID), so the suite proves studybridge works with a stock server. Ids HAPI
+		// assigns itself are UUIDs too.
+		settings.setResourceClientIdStrategy(JpaStorageSettings.ClientIdStrategyEnum.ALPHANUMERIC);
 		settings.setResourceServerIdStrategy(JpaStorageSettings.IdStrategyEnum.UUID);
 
 		// Never answer a search from an earlier identical search: a test that writes and then
