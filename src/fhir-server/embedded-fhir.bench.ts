@@ -9,7 +9,7 @@ import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { getStatus, parseSearchRequest } from '@medplum/core';
-import { FhirRouter, MemoryRepository } from '@medplum/fhir-router';
+import { FhirRouter, MemoryRepository, type FhirRequest, type FhirResponse } from '@medplum/fhir-router';
 import type { Bundle, BundleEntry, Observation, Patient } from '@medplum/fhirtypes';
 import { formatRow, measure, type RunStats } from '../../bench/stats.ts';
 import { loadValidator } from '../validate/load-validator.ts';
@@ -61,6 +61,26 @@ const QUERIES = (n: () => number): Record<string, () => string> => ({
   'date range over a month': () => 'Observation?date=ge2025-03-01&date=lt2025-04-01&_count=50',
 });
 
+/**
+ * @returns One conditional update per call, each changing the value of the next Observation (a new version),
+ * sent through `handle`.
+ */
+function conditionalUpdates(total: number, handle: (req: FhirRequest) => Promise<FhirResponse>): () => Promise<void> {
+  let u = 0;
+  return async () => {
+    const n = (u = (u + 1) % total);
+    const [outcome] = await handle({
+      method: 'PUT',
+      url: `Observation?identifier=${OBS}|O-${n}`,
+      pathname: '',
+      body: observation(n, 1000 + Math.random()),
+      params: {},
+      query: {},
+    });
+    if (getStatus(outcome) >= 300) throw new Error(JSON.stringify(outcome));
+  };
+}
+
 async function get(fhir: EmbeddedFhir, url: string): Promise<void> {
   const [outcome] = await fhir.handle({ method: 'GET', url, pathname: '', body: undefined, params: {}, query: {} });
   if (getStatus(outcome) !== 200) throw new Error(`${url}: ${JSON.stringify(outcome)}`);
@@ -100,19 +120,10 @@ export async function benchEmbeddedFhir(durationMs: number, total = 100_000): Pr
       sqlite[name] = await measure(() => get(fhir, q()), durationMs);
       lines.push(formatRow(`sqlite ${name}`, sqlite[name], 'queries/s'));
     }
-    let u = 0;
-    const cu = await measure(async () => {
-      const n = (u = (u + 1) % total);
-      const [outcome] = await fhir.handle({
-        method: 'PUT',
-        url: `Observation?identifier=${OBS}|O-${n}`,
-        pathname: '',
-        body: observation(n, 1000 + Math.random()),
-        params: {},
-        query: {},
-      });
-      if (getStatus(outcome) >= 300) throw new Error(JSON.stringify(outcome));
-    }, durationMs);
+    const cu = await measure(
+      conditionalUpdates(total, (req) => fhir.handle(req)),
+      durationMs,
+    );
     lines.push(formatRow('sqlite conditional update (standalone PUT)', cu, 'updates/s') + ' (target >= 1,000/s)');
     await fhir.close();
     const s0 = performance.now();
@@ -149,22 +160,10 @@ async function benchMemory(total: number): Promise<string[]> {
     const stats = await measure(() => repo.search(parseSearchRequest(q())), 1000);
     lines.push(formatRow(`memory ${name}`, stats, 'queries/s'));
   }
-  let u = 0;
-  const cu = await measure(async () => {
-    const n = (u = (u + 1) % total);
-    const [outcome] = await router.handleRequest(
-      {
-        method: 'PUT',
-        url: `Observation?identifier=${OBS}|O-${n}`,
-        pathname: '',
-        body: observation(n, 1000 + Math.random()),
-        params: {},
-        query: {},
-      },
-      repo,
-    );
-    if (getStatus(outcome) >= 300) throw new Error(JSON.stringify(outcome));
-  }, 1000);
+  const cu = await measure(
+    conditionalUpdates(total, (req) => router.handleRequest(req, repo)),
+    1000,
+  );
   lines.push(formatRow('memory conditional update (standalone PUT)', cu, 'updates/s'));
   return lines;
 }
