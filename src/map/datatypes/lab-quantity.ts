@@ -4,31 +4,18 @@ import { adapterError, IssueType } from '../../errors/outcomes.ts';
 import { parseHl7Number } from '../../parse/hl7v2/hl7-number.ts';
 import { lookupObservationCode } from '../code-lookup.ts';
 import type { Analyte } from '../mapping-types.ts';
-import { convertUnit, resolveUnit, roundToSignificant, validUcum } from '../units.ts';
+import { canonicalQuantity, significantDigits, type Num, type SentUnit } from '../canonical-quantity.ts';
+import { resolveUnit, validUcum } from '../units.ts';
 import { componentAt, isEmpty, locationOf, resolveFirst, textAt, type FieldRef } from '../template/field-ref.ts';
 import type { EvalContext } from '../template/map-context.ts';
 import { argPaths, type Converter, type Directive } from './converter.ts';
 
 const UCUM = 'http://unitsofmeasure.org';
 
-/** The unit a value was sent in, as resolved for one OBX. */
-interface SentUnit {
-  original?: string;
-  ucum?: string;
-  location?: string;
-}
-
-/** A number as written, with its significant digits (a conversion must not invent precision). */
-interface Num {
-  value: number;
-  digits: number;
-}
-
 function num(text: string): Num | undefined {
   const n = parseHl7Number(text);
   if (!n) return undefined;
-  const digits = n.text.replace(/^[+-]/, '').replace('.', '').replace(/^0+/, '').length || 1;
-  return { value: n.value, digits };
+  return { value: n.value, digits: significantDigits(n.text) };
 }
 
 function sentUnit(ctx: EvalContext, directive: Directive, defaultUnit?: string): SentUnit {
@@ -54,65 +41,14 @@ function analyteFor(ctx: EvalContext, directive: Directive): { analyte?: Analyte
   return ref ? lookupObservationCode(ref, ctx) : {};
 }
 
-function originalExtension(ctx: EvalContext, n: Num, unit: SentUnit): Quantity['extension'] {
-  return [
-    {
-      url: `${ctx.mappings.settings.canonicalBase}/StructureDefinition/original-quantity`,
-      valueQuantity: {
-        value: n.value,
-        ...(unit.original ? { unit: unit.original } : {}),
-        ...(unit.ucum ? { system: UCUM, code: unit.ucum } : {}),
-      },
-    },
-  ];
-}
-
 /**
- * Builds the Quantity for a number in the sender's unit: as sent when it already is the analyte's canonical unit
- * (or there is no analyte), else converted into the canonical unit by a linear conversion from the mapping files
- * or by UCUM unit algebra (with the analyte's molar mass), keeping the value as sent in an extension.
+ * The Quantity of an OBX value in the analyte's canonical unit (see {@link canonicalQuantity}).
  * @throws AdapterError `map.unit-conversion` when the unit is unknown or cannot be converted.
  */
 function quantity(n: Num, unit: SentUnit, analyte: Analyte | undefined, ctx: EvalContext, where: string): Quantity {
-  const target = analyte?.unit;
-  if (!target || unit.ucum === target) {
-    return {
-      value: n.value,
-      ...(unit.original ? { unit: unit.original } : unit.ucum ? { unit: unit.ucum } : {}),
-      ...(unit.ucum ? { system: UCUM, code: unit.ucum } : {}),
-    };
-  }
-  const fail = (reason: string): never => {
-    throw adapterError(
-      ErrorCode.MapUnitConversion,
-      IssueType.Value,
-      `${reason} (analyte '${analyte?.id}', canonical unit ${target})`,
-      {
-        hl7: unit.location ?? where,
-      },
-    );
-  };
-  if (!unit.ucum)
-    fail(
-      unit.original
-        ? `unit '${unit.original}' is not UCUM and has no alias`
-        : 'no unit was sent and none is configured',
-    );
-  const linear = analyte?.conversions?.find((c) => c.from === unit.ucum);
-  let value: number;
-  if (linear) value = n.value * linear.multiply + (linear.add ?? 0);
-  else {
-    const r = convertUnit(n.value, unit.ucum as string, target, analyte?.molarMass);
-    if (!r.ok) return fail(r.reason);
-    value = r.value;
-  }
-  return {
-    extension: originalExtension(ctx, n, unit),
-    value: roundToSignificant(value, n.digits),
-    unit: target,
-    system: UCUM,
-    code: target,
-  };
+  const r = canonicalQuantity(n, unit, analyte, ctx.mappings.settings.canonicalBase);
+  if (r.ok) return r.quantity;
+  throw adapterError(ErrorCode.MapUnitConversion, IssueType.Value, r.reason, { hl7: unit.location ?? where });
 }
 
 function requireNum(text: string, ref: FieldRef, component?: number): Num {
