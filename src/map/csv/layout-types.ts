@@ -1,0 +1,155 @@
+/**
+ * Shapes of the CSV layout files in `mappings/csv/` (as checked by `layout-schema.ts`) and of a layout resolved
+ * against the mapping set, ready for the CSV mapping stage. A layout says how one kind of spreadsheet export is
+ * written (delimiter, quoting, decimal separator, date order, zone) and what its columns mean; nothing about an
+ * export is guessed from its content.
+ */
+import type { Analyte } from '../mapping-types.ts';
+
+/** What a layout describes. Lab layouts only for now; infusion logs and rosters are later kinds. */
+export const LayoutKind = {
+  /** One row per subject and visit, one column per analyte. */
+  LabsWide: 'labs-wide',
+  /** One row per result: subject, visit, date, test code, value, unit. */
+  LabsLong: 'labs-long',
+} as const;
+/** One of {@link LayoutKind}. */
+export type LayoutKind = (typeof LayoutKind)[keyof typeof LayoutKind];
+
+/** Field delimiters a layout may state. */
+export const CSV_DELIMITERS = [',', ';', '\t', '|'] as const;
+/** One of {@link CSV_DELIMITERS}. */
+export type CsvDelimiter = (typeof CSV_DELIMITERS)[number];
+
+/** Text encodings a layout may state. */
+export const CSV_ENCODINGS = ['utf-8', 'latin1', 'windows-1252'] as const;
+/** One of {@link CSV_ENCODINGS}. */
+export type CsvEncoding = (typeof CSV_ENCODINGS)[number];
+
+/** Date formats a layout may state; the day/month order is always explicit. */
+export const CSV_DATE_FORMATS = ['YYYY-MM-DD', 'DD/MM/YYYY', 'MM/DD/YYYY', 'DD.MM.YYYY', 'YYYYMMDD'] as const;
+/** One of {@link CSV_DATE_FORMATS}. */
+export type CsvDateFormat = (typeof CSV_DATE_FORMATS)[number];
+
+/** Cell texts that mean "no value" when a layout does not list its own. */
+export const DEFAULT_MISSING: readonly string[] = ['', 'NA', 'ND', '-'];
+
+/** How the file is written, below the level of columns. */
+export interface CsvFormat {
+  delimiter: CsvDelimiter;
+  /** Quote character; default `"`. */
+  quote: string;
+  /** Default `utf-8`. */
+  encoding: CsvEncoding;
+  /** The first line names the columns; always true (files without a header are not accepted). */
+  header: true;
+  /** `7,2` means 7.2; default false. */
+  decimalComma: boolean;
+}
+
+/** One analyte column of a wide layout. */
+export interface CsvAnalyteColumn {
+  /** Header text of the column. */
+  column: string;
+  /** Analyte id from `mappings/analytes/`. */
+  analyte: string;
+  /** Unit of every value in the column: UCUM, or an alias from `mappings/units/`. */
+  unit: string;
+}
+
+/** One row of a long layout's local code table. */
+export interface CsvLocalCode {
+  /** Code as written in the code column. */
+  local: string;
+  /** Analyte id from `mappings/analytes/`. */
+  analyte: string;
+  /** Unit used when a row's unit cell is empty: UCUM, or an alias from `mappings/units/`. */
+  unit?: string;
+}
+
+/** A CSV layout file, `mappings/csv/<id>.yaml`, after schema defaults are applied. */
+export interface CsvLayout {
+  /** The file name without `.yaml`, e.g. `registry-labs-wide`. */
+  id: string;
+  description: string;
+  kind: LayoutKind;
+  /** Who produces the export; scopes the identifier systems studybridge mints: `${identifierBase}/${source}/…`. */
+  source: string;
+  format: CsvFormat;
+  /** Explicit, never guessed: dd/mm/yyyy versus mm/dd/yyyy. */
+  dateFormat: CsvDateFormat;
+  /** Zone for date-times without one (`+07:00`, `Z`); dates stay dates. */
+  timezone: string;
+  /** Cell texts meaning "no value" (compared trimmed, case-insensitive); default {@link DEFAULT_MISSING}. */
+  missing: string[];
+  /** The subject column and the identifier system of its values (pseudonymous study subject IDs are normal). */
+  subject: { column: string; system: string };
+  /** Optional visit/timepoint column; `values` maps the cell text to the protocol visit code (`M6` → `month-6`). */
+  visit?: { column: string; values: Record<string, string> };
+  /** The specimen collection date (or date-time) column. */
+  date: { column: string };
+  /**
+   * Wide layouts: one column per analyte. Values are converted from `unit` to the analyte's canonical unit by the
+   * mapping stage.
+   */
+  columns?: CsvAnalyteColumn[];
+  /**
+   * Long layouts: one result per row. The code is looked up like OBX-3: in `codes` first, then as a code of the
+   * analyte catalogue (LOINC).
+   */
+  long?: {
+    code: { column: string };
+    value: { column: string };
+    unit: { column: string };
+    codes: CsvLocalCode[];
+  };
+  /** What to do with columns the layout does not name: `ignore` (default) or `reject` the file. */
+  extraColumns: 'ignore' | 'reject';
+}
+
+/** A wide layout's column with its analyte and unit resolved against the mapping set. */
+export interface ResolvedColumn {
+  /** Header text of the column. */
+  readonly column: string;
+  /** The analyte from `Mappings.analytes`. */
+  readonly analyte: Analyte;
+  /** The unit as written in the layout, and its UCUM code (known to convert to the analyte's canonical unit). */
+  readonly unit: { readonly original: string; readonly ucum: string };
+}
+
+/** A long layout's local code resolved to its analyte; the same shape as the values of `Mappings.localCodes`. */
+export interface ResolvedLocalCode {
+  analyte: Analyte;
+  /** Default unit as written in the layout (resolved through the unit aliases when used). */
+  unit?: string;
+}
+
+/** What every resolved layout carries. */
+interface ResolvedLayoutBase {
+  /** The layout as loaded, defaults applied. */
+  readonly layout: CsvLayout;
+  /** The file as named in problem reports (relative to the layouts directory, or as given). */
+  readonly file: string;
+  /** Every column the layout names (subject, visit, date, analyte or long columns), for header checks. */
+  readonly namedColumns: ReadonlySet<string>;
+}
+
+/** A wide lab layout, resolved. */
+export interface ResolvedWideLayout extends ResolvedLayoutBase {
+  readonly kind: typeof LayoutKind.LabsWide;
+  /** The analyte columns, in layout order. */
+  readonly columns: readonly ResolvedColumn[];
+}
+
+/** A long lab layout, resolved. */
+export interface ResolvedLongLayout extends ResolvedLayoutBase {
+  readonly kind: typeof LayoutKind.LabsLong;
+  /** Local code → analyte and default unit; codes not in it are looked up in `Mappings.analytesByCode`. */
+  readonly codes: ReadonlyMap<string, ResolvedLocalCode>;
+}
+
+/** A layout checked and resolved against the mapping set; narrow on `kind`. */
+export type ResolvedLayout = ResolvedWideLayout | ResolvedLongLayout;
+
+/** The loaded layouts by id. */
+export type CsvLayouts = ReadonlyMap<string, ResolvedLayout>;
