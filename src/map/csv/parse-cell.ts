@@ -1,12 +1,9 @@
 import type { Quantity } from '@medplum/fhirtypes';
 import { significantDigits, type Num } from '../canonical-quantity.ts';
+import type { CsvDateFormat } from './layout-types.ts';
 
-/** Date formats a layout may state; the day/month order is never guessed. */
-export const DATE_FORMATS = ['YYYY-MM-DD', 'DD/MM/YYYY', 'MM/DD/YYYY', 'DD.MM.YYYY', 'YYYYMMDD'] as const;
-/** One of {@link DATE_FORMATS}. */
-export type DateFormat = (typeof DATE_FORMATS)[number];
 
-const DATE_PATTERNS: Record<DateFormat, { re: RegExp; y: number; m: number; d: number }> = {
+const DATE_PATTERNS: Record<CsvDateFormat, { re: RegExp; y: number; m: number; d: number }> = {
   'YYYY-MM-DD': { re: /^(\d{4})-(\d{2})-(\d{2})/, y: 1, m: 2, d: 3 },
   'DD/MM/YYYY': { re: /^(\d{1,2})\/(\d{1,2})\/(\d{4})/, y: 3, m: 2, d: 1 },
   'MM/DD/YYYY': { re: /^(\d{1,2})\/(\d{1,2})\/(\d{4})/, y: 3, m: 1, d: 2 },
@@ -26,7 +23,7 @@ export type CellDate = { ok: true; value: string } | { ok: false; reason: string
  * @param format - The layout's date format.
  * @param timezone - `Z` or `±HH:MM`, for cells with a time.
  */
-export function parseCellDate(text: string, format: DateFormat, timezone: string): CellDate {
+export function parseCellDate(text: string, format: CsvDateFormat, timezone: string): CellDate {
   const p = DATE_PATTERNS[format];
   const m = p.re.exec(text);
   if (!m) return { ok: false, reason: `not a date in the format ${format}` };
