@@ -1,0 +1,199 @@
+import type { Coding, Observation } from '@medplum/fhirtypes';
+import { canonicalQuantity } from '../canonical-quantity.ts';
+import type { Analyte, Mappings } from '../mapping-types.ts';
+import { resolveUnit } from '../units.ts';
+import { LayoutKind, type ResolvedLayout } from './layout-types.ts';
+import { parseCellDate, parseCellNumber } from './parse-cell.ts';
+
+const LOINC = 'http://loinc.org';
+const LAB_CATEGORY: Coding = {
+  system: 'http://terminology.hl7.org/CodeSystem/observation-category',
+  code: 'laboratory',
+  display: 'Laboratory',
+};
+
+/** A layout bound to one file's header: where each named column is. */
+export interface BoundLayout {
+  readonly resolved: ResolvedLayout;
+  readonly settings: Mappings['settings'];
+  readonly analytesByCode: Mappings['analytesByCode'];
+  readonly unitAliases: Mappings['unitAliases'];
+  /** Column name → index in a record. */
+  readonly at: ReadonlyMap<string, number>;
+  /** Missing-value markers, upper-cased. */
+  readonly missing: ReadonlySet<string>;
+  /** `${identifierBase}/${source}/observation`. */
+  readonly observationSystem: string;
+  /** System of the local codes of a long layout. */
+  readonly localCodeSystem: string;
+}
+
+/** A problem with a header or a cell: the column it is in (when one is to blame) and why. */
+export interface CellProblem {
+  column?: string;
+  reason: string;
+}
+
+/** One result of a row: its identity key (unique per subject, visit or date, and analyte) and its Observation. */
+export interface RowResult {
+  key: string;
+  observation: Observation;
+}
+
+/** A mapped row: the subject's identifier value and the results (none when every value cell was missing). */
+export interface MappedRow {
+  subject: string;
+  results: RowResult[];
+}
+
+/**
+ * Binds a layout to a file's header: every column the layout names must be there, and with `extraColumns: reject`
+ * no other column may be.
+ * @returns The bound layout, or every header problem at once.
+ */
+export function bindLayout(
+  resolved: ResolvedLayout,
+  mappings: Mappings,
+  header: readonly string[],
+): { ok: true; bound: BoundLayout } | { ok: false; problems: CellProblem[] } {
+  const at = new Map<string, number>();
+  header.forEach((name, i) => at.set(name.trim(), i));
+  const problems: CellProblem[] = [];
+  for (const name of resolved.namedColumns) {
+    if (!at.has(name)) problems.push({ column: name, reason: `the layout's column '${name}' is not in the header` });
+  }
+  if (resolved.layout.extraColumns === 'reject') {
+    for (const name of at.keys()) {
+      if (!resolved.namedColumns.has(name))
+        problems.push({ column: name, reason: `column '${name}' is not in the layout` });
+    }
+  }
+  if (problems.length) return { ok: false, problems };
+  const { settings } = mappings;
+  return {
+    ok: true,
+    bound: {
+      resolved,
+      settings,
+      analytesByCode: mappings.analytesByCode,
+      unitAliases: mappings.unitAliases,
+      at,
+      missing: new Set(resolved.layout.missing.map((m) => m.trim().toUpperCase())),
+      observationSystem: `${settings.identifierBase}/${resolved.layout.source}/observation`,
+      localCodeSystem: `${settings.canonicalBase}/CodeSystem/local/${resolved.layout.source}`,
+    },
+  };
+}
+
+/**
+ * Maps one record to Observations, the same FHIR model as an OBX: LOINC code from the analyte catalogue, value in
+ * the analyte's canonical UCUM unit (the value as sent kept in `original-quantity`), category laboratory, the
+ * lab-observation profile. Missing values (blank, `NA`, …) give no Observation. The identity key is subject, visit
+ * (or the date when the layout has no visit) and analyte, so a re-import changes nothing and a corrected file
+ * updates in place.
+ * @param bound - The layout bound to the header.
+ * @param fields - The record's cells.
+ * @returns The mapped row, or every problem of the row at once.
+ */
+export function mapCsvRow(
+  bound: BoundLayout,
+  fields: readonly string[],
+): { ok: true; row: MappedRow } | { ok: false; problems: CellProblem[] } {
+  const { layout } = bound.resolved;
+  const problems: CellProblem[] = [];
+  const cell = (column: string): string => (fields[bound.at.get(column) ?? -1] ?? '').trim();
+  const isMissing = (text: string): boolean => bound.missing.has(text.toUpperCase());
+
+  const subject = cell(layout.subject.column);
+  if (isMissing(subject)) problems.push({ column: layout.subject.column, reason: 'no subject ID' });
+  const dateText = cell(layout.date.column);
+  let date: string | undefined;
+  if (isMissing(dateText)) problems.push({ column: layout.date.column, reason: 'no date' });
+  else {
+    const d = parseCellDate(dateText, layout.dateFormat, layout.timezone);
+    if (d.ok) date = d.value;
+    else problems.push({ column: layout.date.column, reason: d.reason });
+  }
+  let visit: string | undefined;
+  if (layout.visit) {
+    const text = cell(layout.visit.column);
+    visit = layout.visit.values[text];
+    if (!visit) {
+      problems.push({
+        column: layout.visit.column,
+        reason: isMissing(text) ? 'no visit' : `visit '${text}' is not one of the layout's visits`,
+      });
+    }
+  }
+
+  const values: { column: string; analyte: Analyte; text: string; unit: string; local?: Coding }[] = [];
+  if (bound.resolved.kind === LayoutKind.LabsWide) {
+    for (const c of bound.resolved.columns) {
+      values.push({ column: c.column, analyte: c.analyte, text: cell(c.column), unit: c.unit.original });
+    }
+  } else {
+    const long = layout.long!;
+    const code = cell(long.code.column);
+    const text = cell(long.value.column);
+    const local = bound.resolved.codes.get(code);
+    const analyte = local?.analyte ?? bound.analytesByCode.get(`${LOINC}|${code}`);
+    if (!analyte)
+      problems.push({
+        column: long.code.column,
+        reason: `test code '${code}' is neither in the layout's codes nor a known LOINC code`,
+      });
+    else {
+      const sentUnit = cell(long.unit.column);
+      const unit = isMissing(sentUnit) ? (local?.unit ?? '') : sentUnit;
+      if (!unit && !isMissing(text))
+        problems.push({ column: long.unit.column, reason: 'no unit, and none is configured for the code' });
+      else {
+        values.push({
+          column: long.value.column,
+          analyte,
+          text,
+          unit,
+          ...(local ? { local: { system: bound.localCodeSystem, code } } : {}),
+        });
+      }
+    }
+  }
+
+  const results: RowResult[] = [];
+  for (const v of values) {
+    if (isMissing(v.text)) continue;
+    const n = parseCellNumber(v.text, layout.format.decimalComma);
+    if (!n.ok) {
+      problems.push({ column: v.column, reason: n.reason });
+      continue;
+    }
+    const sent = resolveUnit(v.unit, bound.unitAliases);
+    const q = canonicalQuantity(n.num, { ...sent, location: v.column }, v.analyte, bound.settings.canonicalBase);
+    if (!q.ok) {
+      problems.push({ column: v.column, reason: q.reason });
+      continue;
+    }
+    if (!date || !subject || isMissing(subject) || (layout.visit && !visit)) continue;
+    const key = `${subject}/${visit ?? date}/${v.analyte.id}`;
+    results.push({
+      key,
+      observation: {
+        resourceType: 'Observation',
+        meta: { profile: [`${bound.settings.canonicalBase}/StructureDefinition/studybridge-lab-observation`] },
+        identifier: [{ system: bound.observationSystem, value: key }],
+        status: 'final',
+        category: [{ coding: [LAB_CATEGORY] }],
+        code: {
+          coding: [
+            { system: v.analyte.system, code: v.analyte.code, display: v.analyte.display },
+            ...(v.local ? [v.local] : []),
+          ],
+        },
+        effectiveDateTime: date,
+        valueQuantity: n.comparator ? { ...q.quantity, comparator: n.comparator } : q.quantity,
+      },
+    });
+  }
+  if (problems.length) return { ok: false, problems };
+  return { ok: true, row: { subject, results } };
+}
