@@ -2,7 +2,6 @@ import type { Quantity } from '@medplum/fhirtypes';
 import { significantDigits, type Num } from '../canonical-quantity.ts';
 import type { CsvDateFormat } from './layout-types.ts';
 
-
 const DATE_PATTERNS: Record<CsvDateFormat, { re: RegExp; y: number; m: number; d: number }> = {
   'YYYY-MM-DD': { re: /^(\d{4})-(\d{2})-(\d{2})/, y: 1, m: 2, d: 3 },
   'DD/MM/YYYY': { re: /^(\d{1,2})\/(\d{1,2})\/(\d{4})/, y: 3, m: 2, d: 1 },
