@@ -1,0 +1,12 @@
+export { readCsv, DEFAULT_MAX_RECORD_BYTES } from './read-csv.ts';
+export {
+  CsvProblem,
+  type CsvEncoding,
+  type CsvFormat,
+  type CsvHeaderItem,
+  type CsvItem,
+  type CsvProblemCode,
+  type CsvProblemItem,
+  type CsvRecordItem,
+  type ReadCsvOptions,
+} from './csv-types.ts';
