@@ -1,11 +1,11 @@
 import type { OperationOutcomeIssue } from '@medplum/fhirtypes';
-import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
+import { Ajv, type ValidateFunction } from 'ajv';
 import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { LineCounter, parseDocument } from 'yaml';
 import { ErrorCode } from '../errors/error-codes.ts';
 import { adapterErrorFromIssues, issue, IssueType } from '../errors/outcomes.ts';
 import { checkReferences } from './check-references.ts';
+import { readYamlData } from './yaml-data.ts';
 import { MappingSchemas, schemaForPath, type MappingFileKind } from './mapping-schema.ts';
 import type {
   Analyte,
@@ -50,14 +50,6 @@ async function listFiles(dir: string, prefix = ''): Promise<string[]> {
   return files;
 }
 
-function schemaIssue(rel: string, err: ErrorObject): OperationOutcomeIssue {
-  const extra = err.params && 'additionalProperty' in err.params ? ` '${String(err.params.additionalProperty)}'` : '';
-  const allowed = err.params && 'allowedValues' in err.params ? ` (${String(err.params.allowedValues)})` : '';
-  return issue('error', IssueType.Structure, `${err.message ?? 'invalid'}${extra}${allowed}`, {
-    file: `${rel}:${err.instancePath || '/'}`,
-  });
-}
-
 /**
  * Reads every file under `dir`, checks each against its JSON Schema and cross-references, and returns the frozen set.
  * @param dir - The mappings directory.
@@ -82,26 +74,8 @@ export async function loadMappings(dir: string): Promise<Mappings> {
     const kind = schemaForPath(rel);
     if (!kind) continue;
     const text = await readFile(path.join(dir, rel), 'utf8');
-    const lineCounter = new LineCounter();
-    const doc = parseDocument(text, { lineCounter, uniqueKeys: true });
-    if (doc.errors.length) {
-      // After the first few errors YAML's parser mostly reports consequences of them.
-      for (const e of doc.errors.slice(0, 3)) {
-        const pos = lineCounter.linePos(e.pos[0]);
-        issues.push(
-          issue('error', IssueType.Structure, e.message.split('\n')[0] ?? 'YAML error', {
-            file: `${rel}:${pos.line}:${pos.col}`,
-          }),
-        );
-      }
-      continue;
-    }
-    const data: unknown = doc.toJS();
-    const validate = validators[kind];
-    if (!validate(data)) {
-      for (const e of validate.errors ?? []) issues.push(schemaIssue(rel, e));
-      continue;
-    }
+    const data = readYamlData(text, rel, validators[kind], issues);
+    if (data === undefined) continue;
     files.push({ rel, kind, data });
   }
   const mappings = indexFiles(dir, files, issues);

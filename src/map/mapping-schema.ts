@@ -8,6 +8,17 @@ const hl7Path = { type: 'string', pattern: '^[A-Z][A-Z0-9]{2}(\\.[1-9][0-9]*){1,
 const uri = { type: 'string', pattern: '^(https?://|urn:(oid|uuid):)\\S+$' } as const;
 const nonEmpty = { type: 'string', minLength: 1 } as const;
 
+/** A local code table (sender files, long CSV layouts): local code, analyte id, optional unit of its values. */
+export const LocalCodesSchema = {
+  type: 'array',
+  items: {
+    type: 'object',
+    required: ['local', 'analyte'],
+    additionalProperties: false,
+    properties: { local: nonEmpty, analyte: nonEmpty, unit: nonEmpty },
+  },
+} as const;
+
 const condition = {
   $id: 'condition',
   oneOf: [
@@ -186,15 +197,7 @@ const sender = {
     timezone: { type: 'string', pattern: '^(Z|[+-](0[0-9]|1[0-4]):[0-5][0-9])$' },
     unmappedCodes: { enum: ['reject', 'pass-through'] },
     identifierSystems: { type: 'object', additionalProperties: uri },
-    codes: {
-      type: 'array',
-      items: {
-        type: 'object',
-        required: ['local', 'analyte'],
-        additionalProperties: false,
-        properties: { local: nonEmpty, analyte: nonEmpty, unit: nonEmpty },
-      },
-    },
+    codes: LocalCodesSchema,
   },
 } as const;
 

@@ -4,6 +4,7 @@
  * a column named twice, wide versus long sections, the file name, the zone, the subject system) is checked by
  * `load-layouts.ts`, so that one file's problems are all reported together.
  */
+import { LocalCodesSchema } from '../mapping-schema.ts';
 import { CSV_DATE_FORMATS, CSV_DELIMITERS, CSV_ENCODINGS, DEFAULT_MISSING, LayoutKind } from './layout-types.ts';
 
 const nonEmpty = { type: 'string', minLength: 1 } as const;
@@ -76,15 +77,7 @@ export const CsvLayoutSchema = {
         code: columnRef,
         value: columnRef,
         unit: columnRef,
-        codes: {
-          type: 'array',
-          items: {
-            type: 'object',
-            required: ['local', 'analyte'],
-            additionalProperties: false,
-            properties: { local: nonEmpty, analyte: nonEmpty, unit: nonEmpty },
-          },
-        },
+        codes: LocalCodesSchema,
       },
     },
     extraColumns: { enum: ['ignore', 'reject'], default: 'ignore' },

@@ -1,13 +1,13 @@
 import type { OperationOutcomeIssue } from '@medplum/fhirtypes';
-import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
+import { Ajv, type ValidateFunction } from 'ajv';
 import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { LineCounter, parseDocument } from 'yaml';
 import { ErrorCode } from '../../errors/error-codes.ts';
 import { adapterErrorFromIssues, issue, IssueType } from '../../errors/outcomes.ts';
 import { canonicalQuantity } from '../canonical-quantity.ts';
 import type { Analyte, Mappings } from '../mapping-types.ts';
 import { resolveUnit } from '../units.ts';
+import { readYamlData } from '../yaml-data.ts';
 import { CsvLayoutSchema } from './layout-schema.ts';
 import {
   LayoutKind,
@@ -98,35 +98,9 @@ async function loadFile(
     issues.push(issue('fatal', IssueType.NotSupported, 'CSV layout file cannot be read', { file: rel }));
     return undefined;
   }
-  const lineCounter = new LineCounter();
-  const doc = parseDocument(text, { lineCounter, uniqueKeys: true });
-  if (doc.errors.length) {
-    // After the first few errors YAML's parser mostly reports consequences of them.
-    for (const e of doc.errors.slice(0, 3)) {
-      const pos = lineCounter.linePos(e.pos[0]);
-      issues.push(
-        issue('error', IssueType.Structure, e.message.split('\n')[0] ?? 'YAML error', {
-          file: `${rel}:${pos.line}:${pos.col}`,
-        }),
-      );
-    }
-    return undefined;
-  }
-  const data: unknown = doc.toJS();
-  const validate = validator();
-  if (!validate(data)) {
-    for (const e of validate.errors ?? []) issues.push(schemaIssue(rel, e));
-    return undefined;
-  }
+  const data = readYamlData(text, rel, validator(), issues);
+  if (data === undefined) return undefined;
   return resolveLayout(data as CsvLayout, rel, mappings, issues);
-}
-
-function schemaIssue(rel: string, err: ErrorObject): OperationOutcomeIssue {
-  const extra = err.params && 'additionalProperty' in err.params ? ` '${String(err.params.additionalProperty)}'` : '';
-  const allowed = err.params && 'allowedValues' in err.params ? ` (${String(err.params.allowedValues)})` : '';
-  return issue('error', IssueType.Structure, `${err.message ?? 'invalid'}${extra}${allowed}`, {
-    file: `${rel}:${err.instancePath || '/'}`,
-  });
 }
 
 /**
