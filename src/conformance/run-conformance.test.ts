@@ -1,20 +1,12 @@
-import { readFile, rm, stat } from 'node:fs/promises';
+import { readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
-import { caseDir, failedMessage, fakeHl7Kind, okMessage, sampleBundle } from './test-fixtures.ts';
+import { describe, expect, it } from 'vitest';
+import { failedMessage, fakeHl7Kind, okMessage, sampleBundle, useCaseDirs } from './test-fixtures.ts';
 import { formatReport } from './format-report.ts';
 import { FIXED_RECEIVED_AT } from './run-case.ts';
 import { runConformance } from './run-conformance.ts';
 
-const roots: string[] = [];
-async function dir(files: Record<string, string | object>): Promise<string> {
-  const root = await caseDir(files);
-  roots.push(root);
-  return root;
-}
-afterEach(async () => {
-  await Promise.all(roots.splice(0).map((r) => rm(r, { recursive: true, force: true })));
-});
+const dir = useCaseDirs();
 
 const kind = () => fakeHl7Kind({ A: [okMessage(0, 'A')], B: [okMessage(0, 'B'), failedMessage(1, 'B2')] });
 

@@ -2,10 +2,11 @@
  * Test fixtures shared by the runner's and the commands' tests: small converted messages, a temp case folder
  * and a fake HL7 converter keyed by input text.
  */
-import { mkdir, mkdtemp, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { Bundle, OperationOutcomeIssue } from '@medplum/fhirtypes';
+import { afterEach } from 'vitest';
 import type { ConvertedMessage, ConvertOptions } from '../pipeline/convert-types.ts';
 import { hl7CaseKind, type CaseKind } from './case-kinds.ts';
 
@@ -17,6 +18,22 @@ export async function caseDir(files: Record<string, string | object>): Promise<s
     await writeFile(path.join(root, name), typeof content === 'string' ? content : JSON.stringify(content, null, 2));
   }
   return root;
+}
+
+/**
+ * For a test file: a {@link caseDir} that is removed after each test.
+ * @returns The function making case folders.
+ */
+export function useCaseDirs(): (files: Record<string, string | object>) => Promise<string> {
+  const roots: string[] = [];
+  afterEach(async () => {
+    await Promise.all(roots.splice(0).map((r) => rm(r, { recursive: true, force: true })));
+  });
+  return async (files) => {
+    const root = await caseDir(files);
+    roots.push(root);
+    return root;
+  };
 }
 
 /**

@@ -3,11 +3,26 @@ import { createLogger, silentLogger } from '../observe/logger.ts';
 import { Metrics } from '../observe/metrics.ts';
 import { MemoryMessageStore } from '../store/memory-message-store.ts';
 import { openSqliteMessageStore } from '../store/sqlite-message-store.ts';
-import { MessageState } from '../store/message-store.ts';
+import { MessageState, type NewMessage } from '../store/message-store.ts';
 import { createAuth } from './auth.ts';
 import { DeliveryWorker, type DeliveryWorkerOptions } from './delivery-worker.ts';
 import { HttpFhirTarget } from './http-fhir-target.ts';
 import { StubFhirServer, testBundle } from './testing/stub-fhir-server.ts';
+
+/** Converted messages ready to deliver; each `[bundleId, orderKey]`. */
+function converted(items: [string, string | null][]): NewMessage[] {
+  return items.map(([id, orderKey]) => ({
+    transport: 'http',
+    sender: 'LAB|SITE',
+    controlId: id,
+    messageType: 'ORU^R01',
+    receivedAt: new Date().toISOString(),
+    raw: new Uint8Array([1]),
+    state: MessageState.Converted,
+    bundle: testBundle(id),
+    orderKey,
+  }));
+}
 
 /** Fast backoff so outages of a few hundred ms resolve within a test. */
 const FAST_RETRY = { baseMs: 10, maxMs: 40, minConfigDelayMs: 60_000 };
@@ -41,19 +56,7 @@ describe('delivery-worker', () => {
 
   /** Appends converted messages; each `[bundleId, orderKey]`. */
   function add(...items: [string, string | null][]): Promise<number[]> {
-    return store.append(
-      items.map(([id, orderKey]) => ({
-        transport: 'http',
-        sender: 'LAB|SITE',
-        controlId: id,
-        messageType: 'ORU^R01',
-        receivedAt: new Date().toISOString(),
-        raw: new Uint8Array([1]),
-        state: MessageState.Converted,
-        bundle: testBundle(id),
-        orderKey,
-      })),
-    );
+    return store.append(converted(items));
   }
 
   const count = (state: MessageState) => store.countByState()[state];
@@ -273,19 +276,7 @@ describe('delivery-worker with the SQLite store', () => {
       stub.failUntilRecover({ status: 503 });
       stub.delayMs = 2;
       const ids = Array.from({ length: 30 }, (_, i) => `m${i}`);
-      await store.append(
-        ids.map((id, i) => ({
-          transport: 'mllp' as const,
-          sender: 'LAB|SITE',
-          controlId: id,
-          messageType: 'ORU^R01',
-          receivedAt: new Date().toISOString(),
-          raw: new Uint8Array([1]),
-          state: MessageState.Converted,
-          bundle: testBundle(id),
-          orderKey: `k${i % 3}`,
-        })),
-      );
+      await store.append(converted(ids.map((id, i) => [id, `k${i % 3}`])));
       w.start();
       await waitFor(() => stub.requests.length >= 5);
       stub.recover();

@@ -1,23 +1,15 @@
-import { readFile, rm, stat } from 'node:fs/promises';
+import { readFile, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { ConvertFn } from '../../pipeline/convert-types.ts';
 import { adapterErrorFromIssues, issue, IssueType } from '../../errors/outcomes.ts';
 import { ErrorCode } from '../../errors/error-codes.ts';
-import { caseDir, failedMessage, okMessage, sampleBundle } from '../../conformance/test-fixtures.ts';
+import { failedMessage, okMessage, sampleBundle, useCaseDirs } from '../../conformance/test-fixtures.ts';
 import { fakeStages, memoryIo } from '../test-support.ts';
 import { runCli } from '../program.ts';
 
-const roots: string[] = [];
-async function dir(files: Record<string, string | object>): Promise<string> {
-  const root = await caseDir(files);
-  roots.push(root);
-  return root;
-}
-afterEach(async () => {
-  await Promise.all(roots.splice(0).map((r) => rm(r, { recursive: true, force: true })));
-});
+const dir = useCaseDirs();
 
 /** A converter answering by input text: `A` is one good message, `B` a batch with a failed message. */
 const convert: ConvertFn = async (input) => {
