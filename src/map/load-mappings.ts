@@ -5,6 +5,7 @@ import path from 'node:path';
 import { ErrorCode } from '../errors/error-codes.ts';
 import { adapterErrorFromIssues, issue, IssueType } from '../errors/outcomes.ts';
 import { checkReferences } from './check-references.ts';
+import { deepFreeze } from './deep-freeze.ts';
 import { readYamlData } from './yaml-data.ts';
 import { MappingSchemas, schemaForPath, type MappingFileKind } from './mapping-schema.ts';
 import type {
@@ -198,13 +199,4 @@ function indexFiles(dir: string, files: LoadedFile[], issues: OperationOutcomeIs
     codingSystemPatterns,
     codeSystems,
   };
-}
-
-function deepFreeze<T>(value: T): T {
-  if (value && typeof value === 'object' && !Object.isFrozen(value) && !(value instanceof RegExp)) {
-    if (value instanceof Map) for (const v of value.values()) deepFreeze(v);
-    else for (const v of Object.values(value)) deepFreeze(v);
-    Object.freeze(value);
-  }
-  return value;
 }

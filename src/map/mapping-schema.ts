@@ -8,6 +8,9 @@ const hl7Path = { type: 'string', pattern: '^[A-Z][A-Z0-9]{2}(\\.[1-9][0-9]*){1,
 const uri = { type: 'string', pattern: '^(https?://|urn:(oid|uuid):)\\S+$' } as const;
 const nonEmpty = { type: 'string', minLength: 1 } as const;
 
+/** A default zone for times sent without one: `Z` or `±HH:MM`, at most 14 hours (senders, CSV layouts). */
+export const TIMEZONE_PATTERN = '^(Z|[+-](0[0-9]|1[0-4]):[0-5][0-9])$';
+
 /** A local code table (sender files, long CSV layouts): local code, analyte id, optional unit of its values. */
 export const LocalCodesSchema = {
   type: 'array',
@@ -194,7 +197,7 @@ const sender = {
       properties: { sendingApplication: nonEmpty, sendingFacility: nonEmpty },
     },
     localCodeSystem: uri,
-    timezone: { type: 'string', pattern: '^(Z|[+-](0[0-9]|1[0-4]):[0-5][0-9])$' },
+    timezone: { type: 'string', pattern: TIMEZONE_PATTERN },
     unmappedCodes: { enum: ['reject', 'pass-through'] },
     identifierSystems: { type: 'object', additionalProperties: uri },
     codes: LocalCodesSchema,

@@ -7,7 +7,9 @@ import { adapterErrorFromIssues, issue, IssueType } from '../../errors/outcomes.
 import { canonicalQuantity } from '../canonical-quantity.ts';
 import type { Analyte, Mappings } from '../mapping-types.ts';
 import { resolveUnit } from '../units.ts';
+import { deepFreeze } from '../deep-freeze.ts';
 import { readYamlData } from '../yaml-data.ts';
+import { TIMEZONE_PATTERN } from '../mapping-schema.ts';
 import { CsvLayoutSchema } from './layout-schema.ts';
 import {
   LayoutKind,
@@ -19,7 +21,7 @@ import {
 } from './layout-types.ts';
 
 const LAYOUT_FILE = /\.ya?ml$/;
-const TIMEZONE = /^(Z|[+-](0[0-9]|1[0-4]):[0-5][0-9])$/;
+const TIMEZONE = new RegExp(TIMEZONE_PATTERN);
 const ABSOLUTE_URI = /^[A-Za-z][A-Za-z0-9+.-]*:\S+$/;
 
 let compiled: ValidateFunction | undefined;
@@ -214,12 +216,4 @@ function resolveLayout(
       ? { ...base, kind: LayoutKind.LabsWide, columns: Object.freeze(columns) }
       : { ...base, kind: LayoutKind.LabsLong, codes: Object.freeze(codes) };
   return Object.freeze(resolved);
-}
-
-function deepFreeze<T>(value: T): T {
-  if (value && typeof value === 'object' && !Object.isFrozen(value)) {
-    for (const v of Object.values(value)) deepFreeze(v);
-    Object.freeze(value);
-  }
-  return value;
 }
