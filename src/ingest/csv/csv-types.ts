@@ -3,8 +3,15 @@
  * turns bytes into records with exact line numbers; mapping columns to FHIR is a later stage's work.
  */
 
+/** Field delimiters a file may use (and that a wrong-delimiter check tries). */
+export const CSV_DELIMITERS = [',', ';', '\t', '|'] as const;
+/** One of {@link CSV_DELIMITERS}. */
+export type CsvDelimiter = (typeof CSV_DELIMITERS)[number];
+
 /** Text encodings a CSV file may be written in. */
-export type CsvEncoding = 'utf-8' | 'latin1' | 'windows-1252';
+export const CSV_ENCODINGS = ['utf-8', 'latin1', 'windows-1252'] as const;
+/** One of {@link CSV_ENCODINGS}. */
+export type CsvEncoding = (typeof CSV_ENCODINGS)[number];
 
 /**
  * How a file is written; comes from the layout file (a layout's `format` is assignable to it).

@@ -4,7 +4,15 @@ import type { OperationOutcomeIssue } from '@medplum/fhirtypes';
 import type { AdapterError } from '../../errors/adapter-error.ts';
 import { ErrorCode } from '../../errors/error-codes.ts';
 import { adapterError, adapterErrorFromIssues, issue, IssueType } from '../../errors/outcomes.ts';
-import { CsvProblem, type CsvFormat, type CsvItem, type CsvProblemCode, type ReadCsvOptions } from './csv-types.ts';
+import {
+  CSV_DELIMITERS,
+  CSV_ENCODINGS,
+  CsvProblem,
+  type CsvFormat,
+  type CsvItem,
+  type CsvProblemCode,
+  type ReadCsvOptions,
+} from './csv-types.ts';
 import { endsWithBreak, leadingBreaks, scanRecord } from './record-text.ts';
 import { Utf8Tracker } from './utf8-tracker.ts';
 
@@ -14,9 +22,7 @@ export const DEFAULT_MAX_RECORD_BYTES = 1024 * 1024;
 const SNIFF_BYTES = 4096;
 /** Input is handed to the parser in pieces of at most this size, so memory does not grow with chunk size. */
 const PIECE_BYTES = 64 * 1024;
-/** Delimiters tried when a header has a single column. */
-const COMMON_DELIMITERS = [',', ';', '\t', '|'];
-const ENCODINGS: readonly string[] = ['utf-8', 'latin1', 'windows-1252'];
+const ENCODINGS: readonly string[] = CSV_ENCODINGS;
 
 /** What csv-parse hands `on_record` with `raw` and `info` on. */
 interface ParsedRecord {
@@ -360,7 +366,7 @@ class CsvReader {
     }
     let best = '';
     let bestColumns = 1;
-    for (const d of COMMON_DELIMITERS) {
+    for (const d of CSV_DELIMITERS) {
       if (d === delimiter) continue;
       const columns = text.split(d).length;
       if (columns > bestColumns) {

@@ -5,7 +5,8 @@
  * `load-layouts.ts`, so that one file's problems are all reported together.
  */
 import { LocalCodesSchema } from '../mapping-schema.ts';
-import { CSV_DATE_FORMATS, CSV_DELIMITERS, CSV_ENCODINGS, DEFAULT_MISSING, LayoutKind } from './layout-types.ts';
+import { CSV_DELIMITERS, CSV_ENCODINGS } from '../../ingest/csv/csv-types.ts';
+import { CSV_DATE_FORMATS, DEFAULT_MISSING, LayoutKind } from './layout-types.ts';
 
 const nonEmpty = { type: 'string', minLength: 1 } as const;
 const kebab = { type: 'string', pattern: '^[a-z0-9]+(-[a-z0-9]+)*$' } as const;

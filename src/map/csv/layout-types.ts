@@ -4,6 +4,7 @@
  * written (delimiter, quoting, decimal separator, date order, zone) and what its columns mean; nothing about an
  * export is guessed from its content.
  */
+import type { CsvDelimiter, CsvFormat } from '../../ingest/csv/csv-types.ts';
 import type { Analyte } from '../mapping-types.ts';
 
 /** What a layout describes. Lab layouts only for now; infusion logs and rosters are later kinds. */
@@ -16,16 +17,6 @@ export const LayoutKind = {
 /** One of {@link LayoutKind}. */
 export type LayoutKind = (typeof LayoutKind)[keyof typeof LayoutKind];
 
-/** Field delimiters a layout may state. */
-export const CSV_DELIMITERS = [',', ';', '\t', '|'] as const;
-/** One of {@link CSV_DELIMITERS}. */
-export type CsvDelimiter = (typeof CSV_DELIMITERS)[number];
-
-/** Text encodings a layout may state. */
-export const CSV_ENCODINGS = ['utf-8', 'latin1', 'windows-1252'] as const;
-/** One of {@link CSV_ENCODINGS}. */
-export type CsvEncoding = (typeof CSV_ENCODINGS)[number];
-
 /** Date formats a layout may state; the day/month order is always explicit. */
 export const CSV_DATE_FORMATS = ['YYYY-MM-DD', 'DD/MM/YYYY', 'MM/DD/YYYY', 'DD.MM.YYYY', 'YYYYMMDD'] as const;
 /** One of {@link CSV_DATE_FORMATS}. */
@@ -34,15 +25,9 @@ export type CsvDateFormat = (typeof CSV_DATE_FORMATS)[number];
 /** Cell texts that mean "no value" when a layout does not list its own. */
 export const DEFAULT_MISSING: readonly string[] = ['', 'NA', 'ND', '-'];
 
-/** How the file is written, below the level of columns. */
-export interface CsvFormat {
+/** How the file is written, below the level of columns: what the reader needs, and the decimal separator. */
+export interface LayoutFormat extends CsvFormat {
   delimiter: CsvDelimiter;
-  /** Quote character; default `"`. */
-  quote: string;
-  /** Default `utf-8`. */
-  encoding: CsvEncoding;
-  /** The first line names the columns; always true (files without a header are not accepted). */
-  header: true;
   /** `7,2` means 7.2; default false. */
   decimalComma: boolean;
 }
@@ -75,7 +60,7 @@ export interface CsvLayout {
   kind: LayoutKind;
   /** Who produces the export; scopes the identifier systems studybridge mints: `${identifierBase}/${source}/…`. */
   source: string;
-  format: CsvFormat;
+  format: LayoutFormat;
   /** Explicit, never guessed: dd/mm/yyyy versus mm/dd/yyyy. */
   dateFormat: CsvDateFormat;
   /** Zone for date-times without one (`+07:00`, `Z`); dates stay dates. */
