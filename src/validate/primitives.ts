@@ -26,10 +26,6 @@ const INT_MAX = 2_147_483_647;
 const NUMERIC = new Set(['decimal', 'integer', 'positiveInt', 'unsignedInt']);
 const DATED = new Set(['date', 'dateTime', 'instant']);
 const URI_TYPES = new Set(['uri', 'url', 'canonical']);
-// The formats of R4's oid and uuid types. A uri written as `urn:oid:` or `urn:uuid:` must keep to them too (the
-// HL7 reference validator refuses `urn:oid:3.4.5` in an Identifier.system: an OID's first arc is 0, 1 or 2).
-const URN_OID = /^urn:oid:[0-2](\.(0|[1-9][0-9]*))+$/;
-const URN_UUID = /^urn:uuid:[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
 /**
  * Builds one rule per primitive type from the core definitions. The format comes from the `regex` extension
@@ -39,16 +35,27 @@ const URN_UUID = /^urn:uuid:[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9
  * @returns Rules by type name.
  */
 export function buildPrimitiveRules(primitiveSds: Iterable<StructureDefinition>): Map<string, PrimitiveRule> {
-  const rules = new Map<string, PrimitiveRule>();
+  const regexes = new Map<string, RegExp | undefined>();
   for (const sd of primitiveSds) {
     const valueEl = sd.snapshot?.element?.find((e) => e.path === `${sd.type}.value`);
     const source = valueEl?.type?.[0]?.extension?.find((x) => x.url === REGEX_EXT)?.valueString;
-    rules.set(sd.type, makeRule(sd.type, source ? new RegExp(`^(?:${source})$`) : undefined));
+    regexes.set(sd.type, source ? new RegExp(`^(?:${source})$`) : undefined);
   }
+  // A uri written as `urn:oid:` or `urn:uuid:` must keep to the R4 oid and uuid formats too (the HL7 reference
+  // validator refuses `urn:oid:3.4.5` in an Identifier.system: an OID's first arc is 0, 1 or 2).
+  const urns: UrnFormats = { oid: regexes.get('oid'), uuid: regexes.get('uuid') };
+  const rules = new Map<string, PrimitiveRule>();
+  for (const [type, regex] of regexes) rules.set(type, makeRule(type, regex, urns));
   return rules;
 }
 
-function makeRule(type: string, regex: RegExp | undefined): PrimitiveRule {
+/** The R4 formats of the `oid` and `uuid` types, which `urn:oid:` and `urn:uuid:` URIs are held to. */
+interface UrnFormats {
+  oid: RegExp | undefined;
+  uuid: RegExp | undefined;
+}
+
+function makeRule(type: string, regex: RegExp | undefined, urns: UrnFormats): PrimitiveRule {
   if (type === 'boolean') return { type, check: (v) => (typeof v === 'boolean' ? undefined : jsonType('boolean')) };
   if (NUMERIC.has(type)) return { type, check: (v) => checkNumber(type, v) };
   // The R4 base64Binary regex backtracks badly on long input; this is the same rule in linear time.
@@ -64,16 +71,16 @@ function makeRule(type: string, regex: RegExp | undefined): PrimitiveRule {
       if (regex && !regex.test(s)) return { severity: 'error', code: 'value', reason: `Invalid ${type} format` };
       if (dated && !isCalendarDate(s))
         return { severity: 'error', code: 'value', reason: `Invalid ${type}: no such calendar day` };
-      if (uri) return checkUrn(type, s);
+      if (uri) return checkUrn(type, s, urns);
       return undefined;
     },
   };
 }
 
-function checkUrn(type: string, s: string): PrimitiveProblem | undefined {
-  if (s.startsWith('urn:oid:') && !URN_OID.test(s))
+function checkUrn(type: string, s: string, urns: UrnFormats): PrimitiveProblem | undefined {
+  if (s.startsWith('urn:oid:') && urns.oid && !urns.oid.test(s))
     return { severity: 'error', code: 'value', reason: `Invalid ${type}: not a valid OID after urn:oid:` };
-  if (s.startsWith('urn:uuid:') && !URN_UUID.test(s))
+  if (s.startsWith('urn:uuid:') && urns.uuid && !urns.uuid.test(s))
     return { severity: 'error', code: 'value', reason: `Invalid ${type}: not a valid UUID after urn:uuid:` };
   return undefined;
 }
