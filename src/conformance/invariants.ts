@@ -1,4 +1,5 @@
 import type { Bundle, BundleEntry, OperationOutcomeIssue, Resource } from '@medplum/fhirtypes';
+import { isErrorIssue } from '../errors/outcomes.ts';
 import type { ResourceValidator } from '../validate/types.ts';
 import { outputDocuments, type OutputDocument } from './output-document.ts';
 
@@ -167,13 +168,11 @@ function validationIssues(resource: Resource, validator: ResourceValidator, path
       { severity: 'error', code: 'exception', diagnostics: `validator threw: ${(err as Error)?.message ?? err}` },
     ];
   }
-  return found
-    .filter((i) => i.severity === 'error' || i.severity === 'fatal')
-    .map((i) => ({
-      invariant: Invariant.ResourceValid,
-      path: `${path} (${resource.resourceType}${i.expression?.length ? ` ${i.expression.join(', ')}` : ''})`,
-      message: i.diagnostics ?? i.details?.text ?? i.code,
-    }));
+  return found.filter(isErrorIssue).map((i) => ({
+    invariant: Invariant.ResourceValid,
+    path: `${path} (${resource.resourceType}${i.expression?.length ? ` ${i.expression.join(', ')}` : ''})`,
+    message: i.diagnostics ?? i.details?.text ?? i.code,
+  }));
 }
 
 function referenceTargets(entries: BundleEntry[]): Set<string> {

@@ -1,6 +1,6 @@
 import type { Bundle, OperationOutcome } from '@medplum/fhirtypes';
 import { ErrorCode } from '../errors/error-codes.ts';
-import { ERROR_CODE_SYSTEM, IssueType, issue, outcome } from '../errors/outcomes.ts';
+import { ERROR_CODE_SYSTEM, IssueType, issue, outcome, hasErrors } from '../errors/outcomes.ts';
 import { RetryClass, type SendOutcome } from './delivery-target.ts';
 
 /**
@@ -185,7 +185,7 @@ function checkSuccessBody(answer: HttpAnswer, json: unknown): SendOutcome {
   }
   if (resourceType === 'OperationOutcome') {
     const o = json as OperationOutcome;
-    const failed = (o.issue ?? []).some((i) => i.severity === 'error' || i.severity === 'fatal');
+    const failed = hasErrors(o);
     return failed ? { kind: 'permanent', status, outcome: o } : { kind: 'delivered', status };
   }
   return {

@@ -89,7 +89,12 @@ export function normalizeError(err: unknown): AdapterError {
   return adapterError(ErrorCode.Internal, IssueType.Exception, `Internal error (${name})`, undefined, err);
 }
 
+/** @returns true for an issue of severity error or fatal (one that makes the input unacceptable). */
+export function isErrorIssue(i: OperationOutcomeIssue): boolean {
+  return i.severity === 'error' || i.severity === 'fatal';
+}
+
 /** @returns true when an outcome holds an issue of severity error or fatal. */
 export function hasErrors(o: OperationOutcome): boolean {
-  return (o.issue ?? []).some((i) => i.severity === 'error' || i.severity === 'fatal');
+  return (o.issue ?? []).some(isErrorIssue);
 }

@@ -1,3 +1,4 @@
+import { isErrorIssue } from '../errors/outcomes.ts';
 import { createHash, randomUUID } from 'node:crypto';
 import {
   applyPatch,
@@ -103,7 +104,7 @@ export class SqliteRepository extends FhirRepository {
     const { versionId: _v, lastUpdated: _l, ...keptMeta } = meta ?? {};
     const content = { resourceType, ...rest, id, ...(Object.keys(keptMeta).length ? { meta: keptMeta } : {}) } as T;
     const issues = this.store.validator?.validate(content) ?? [];
-    const errors = issues.filter((i) => i.severity === 'error' || i.severity === 'fatal');
+    const errors = issues.filter(isErrorIssue);
     if (errors.length) throw validationError(resource.resourceType, issues);
     const hash = createHash('sha1').update(JSON.stringify(content)).digest('base64');
     if (previous && !previous.deleted && previous.hash === hash) return JSON.parse(previous.body) as WithId<T>;

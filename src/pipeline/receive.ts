@@ -1,6 +1,6 @@
 import type { Bundle, OperationOutcome } from '@medplum/fhirtypes';
 import type { AdapterError } from '../errors/adapter-error.ts';
-import { ERROR_CODE_SYSTEM, normalizeError } from '../errors/outcomes.ts';
+import { ERROR_CODE_SYSTEM, normalizeError, isErrorIssue } from '../errors/outcomes.ts';
 import type { Logger } from '../observe/logger.ts';
 import type { Metrics } from '../observe/metrics.ts';
 import type { Hl7Message } from '../parse/hl7v2/types.ts';
@@ -148,9 +148,7 @@ function withErrorCode(o: OperationOutcome, code: string): OperationOutcome {
   const coding = [{ system: ERROR_CODE_SYSTEM, code }];
   return {
     ...o,
-    issue: (o.issue ?? []).map((i) =>
-      (i.severity === 'error' || i.severity === 'fatal') && !i.details ? { ...i, details: { coding } } : i,
-    ),
+    issue: (o.issue ?? []).map((i) => (isErrorIssue(i) && !i.details ? { ...i, details: { coding } } : i)),
   };
 }
 

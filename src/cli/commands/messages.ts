@@ -1,3 +1,4 @@
+import { isErrorIssue } from '../../errors/outcomes.ts';
 import path from 'node:path';
 import { loadConfig } from '../../config/load-config.ts';
 import { MessageState, type MessageStore, type StoredMessage } from '../../store/message-store.ts';
@@ -95,7 +96,7 @@ function formatTable(messages: readonly StoredMessage[]): string {
 }
 
 function errorText(m: StoredMessage): string {
-  const first = m.lastError?.issue?.find((i) => i.severity === 'error' || i.severity === 'fatal');
+  const first = m.lastError?.issue?.find(isErrorIssue);
   if (!first) return '';
   const code = first.details?.coding?.[0]?.code;
   const where = first.expression?.[0];

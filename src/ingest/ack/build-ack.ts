@@ -1,3 +1,4 @@
+import { isErrorIssue } from '../../errors/outcomes.ts';
 import type { AdapterError } from '../../errors/adapter-error.ts';
 import { ErrorCode } from '../../errors/error-codes.ts';
 import { AckCode, ackRowFor } from './ack-codes.ts';
@@ -91,7 +92,7 @@ export function buildAck(header: AckHeader | undefined, options: BuildAckOptions
   const segments = [joinTrimmed(msh, d.field)];
 
   const negative = isNegative(options.code);
-  const firstError = options.error?.outcome.issue?.find((i) => i.severity === 'error' || i.severity === 'fatal');
+  const firstError = options.error?.outcome.issue?.find(isErrorIssue);
   const summary = options.text ?? (negative ? (firstError?.diagnostics ?? options.error?.code ?? '') : '');
   const msaText = versionAtLeast(version, '2.7') ? '' : ours(truncate(summary, MAX_MSA_TEXT));
   segments.push(joinTrimmed(['MSA', options.code, header?.controlId ?? '', msaText], d.field));

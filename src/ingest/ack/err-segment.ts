@@ -1,3 +1,4 @@
+import { isErrorIssue } from '../../errors/outcomes.ts';
 import type { OperationOutcomeIssue } from '@medplum/fhirtypes';
 import type { ErrorCode } from '../../errors/error-codes.ts';
 import { HL7_ERROR_CODE_TEXT, type Hl7ErrorCode } from './ack-codes.ts';
@@ -89,7 +90,7 @@ export interface ErrInput {
  */
 export function buildErrSegments(input: ErrInput): string[] {
   const d = input.delimiters;
-  const errors = input.issues.filter((i) => i.severity === 'error' || i.severity === 'fatal');
+  const errors = input.issues.filter(isErrorIssue);
   const entries: (OperationOutcomeIssue | undefined)[] = errors.length ? errors.slice(0, MAX_ERR_ENTRIES) : [undefined];
   const code = input.hl7ErrorCode;
   const text = escapeHl7(HL7_ERROR_CODE_TEXT[code], d);

@@ -1,4 +1,5 @@
 import type { Bundle, OperationOutcome, Parameters, Resource } from '@medplum/fhirtypes';
+import { isErrorIssue } from '../../../src/errors/outcomes.ts';
 
 const JSON_TYPE = 'application/fhir+json';
 
@@ -67,7 +68,7 @@ export class FhirClient {
 /** @returns The issues of an OperationOutcome at error or fatal severity. */
 export function errorsOf(outcome: OperationOutcome | undefined): string[] {
   return (outcome?.issue ?? [])
-    .filter((i) => i.severity === 'error' || i.severity === 'fatal')
+    .filter(isErrorIssue)
     .map(
       (i) => `${i.expression?.join(',') ?? i.location?.join(',') ?? ''}: ${i.diagnostics ?? i.details?.text ?? i.code}`,
     );
