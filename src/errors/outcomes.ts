@@ -32,6 +32,8 @@ export interface IssueWhere {
   fhir?: string;
   /** A file and the path inside it, for configuration and mapping errors: `mappings/codes/x.yaml:/rows/3/unit`. */
   file?: string;
+  /** A place in a CSV file: `line 14`, or `line 14, column 'HbA1c (%)'`. */
+  csv?: string;
 }
 
 /**
@@ -48,7 +50,7 @@ export function issue(
   diagnostics: string,
   where: IssueWhere = {},
 ): OperationOutcomeIssue {
-  const expression = [where.fhir, where.hl7, where.file].filter((x): x is string => !!x);
+  const expression = [where.fhir, where.hl7, where.file, where.csv].filter((x): x is string => !!x);
   return { severity, code, diagnostics, ...(expression.length ? { expression } : {}) };
 }
 

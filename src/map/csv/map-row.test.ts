@@ -51,9 +51,9 @@ describe('mapCsvRow, wide layout', () => {
     if (!r.ok) return;
     expect(r.row.subject).toBe('SUBJ-0001');
     expect(r.row.results).toHaveLength(9);
-    const hba1c = r.row.results.find((x) => x.observation.code?.coding?.[0]?.code === '4548-4')!;
+    const hba1c = r.row.results.find((x) => x.resource.code?.coding?.[0]?.code === '4548-4')!;
     expect(hba1c.key).toBe('SUBJ-0001/month-6/hba1c-ngsp');
-    expect(hba1c.observation).toMatchObject({
+    expect(hba1c.resource).toMatchObject({
       status: 'final',
       effectiveDateTime: '2023-08-09',
       identifier: [{ system: 'https://studybridge.org/fhir/id/uc-msc-registry/observation', value: hba1c.key }],
@@ -64,7 +64,7 @@ describe('mapCsvRow, wide layout', () => {
   it('When a value is written with a comparator, then the Quantity keeps it', () => {
     const bound = bind('registry-labs-wide', WIDE_HEADER);
     const r = mapCsvRow(bound, 'SUBJ-0002;KL;baseline;06/02/2023;8,9;9,8;<0,1;;;;;;;;'.split(';'));
-    expect(r.ok && r.row.results.map((x) => x.observation.valueQuantity?.comparator)).toEqual([
+    expect(r.ok && r.row.results.map((x) => x.resource.valueQuantity?.comparator)).toEqual([
       undefined,
       undefined,
       '<',
@@ -86,9 +86,9 @@ describe('mapCsvRow, long layout', () => {
     if (!r.ok) return;
     const [only] = r.row.results;
     expect(only!.key).toBe('T-0101/week-9/glucose-fasting');
-    expect(only!.observation.effectiveDateTime).toBe('2025-05-05T08:00:00+08:00');
-    expect(only!.observation.valueQuantity).toMatchObject({ value: 6.994, code: 'mmol/L' });
-    expect(only!.observation.code?.coding?.[1]).toEqual({
+    expect(only!.resource.effectiveDateTime).toBe('2025-05-05T08:00:00+08:00');
+    expect(only!.resource.valueQuantity).toMatchObject({ value: 6.994, code: 'mmol/L' });
+    expect(only!.resource.code?.coding?.[1]).toEqual({
       system: 'https://studybridge.org/fhir/CodeSystem/local/uc-msc-trial-central-lab',
       code: 'GLU',
     });
@@ -97,7 +97,7 @@ describe('mapCsvRow, long layout', () => {
   it('When the code is a LOINC code of the catalogue, then it needs no entry in the layout', () => {
     const bound = bind('trial-labs-long', LONG_HEADER);
     const r = mapCsvRow(bound, ['T-0102', 'W0', '2025-03-03', '14647-2', '5.2', 'mmol/L']);
-    expect(r.ok && r.row.results[0]?.observation.code?.coding).toHaveLength(1);
+    expect(r.ok && r.row.results[0]?.resource.code?.coding).toHaveLength(1);
   });
 
   it('When the code is unknown, or the unit cannot be converted, then the row is refused naming the column', () => {

@@ -1,4 +1,4 @@
-import type { Coding, Observation } from '@medplum/fhirtypes';
+import type { Coding, Observation, Resource } from '@medplum/fhirtypes';
 import { canonicalQuantity } from '../canonical-quantity.ts';
 import type { Analyte, Mappings } from '../mapping-types.ts';
 import { resolveUnit } from '../units.ts';
@@ -34,16 +34,30 @@ export interface CellProblem {
   reason: string;
 }
 
-/** One result of a row: its identity key (unique per subject, visit or date, and analyte) and its Observation. */
-export interface RowResult {
+/**
+ * One resource a row gives: its identity key (for labs: subject, visit or date, and analyte), the resource, and the
+ * element that must point to the subject's Patient (the bundle stage fills it in, as only it knows the Patient's
+ * entry).
+ */
+export interface RowResult<R extends Resource = Resource> {
   key: string;
-  observation: Observation;
+  resource: R;
+  subjectElement: 'subject' | 'individual';
 }
 
-/** A mapped row: the subject's identifier value and the results (none when every value cell was missing). */
-export interface MappedRow {
+/** A mapped row: the subject's identifier, the row's identity and its resources. */
+export interface MappedRow<R extends Resource = Resource> {
+  /** The subject's identifier value (pseudonymous study subject ID). */
   subject: string;
-  results: RowResult[];
+  /** The identifier system of `subject`, from the layout. */
+  subjectSystem: string;
+  /**
+   * What makes the row unique in a file (wide labs: subject and visit or date; long labs: also the analyte). Two
+   * rows with the same key are duplicates, or conflicts when their values differ.
+   */
+  rowKey: string;
+  /** None when every value cell was missing. */
+  results: RowResult<R>[];
 }
 
 /**
@@ -98,7 +112,7 @@ export function bindLayout(
 export function mapCsvRow(
   bound: BoundLayout,
   fields: readonly string[],
-): { ok: true; row: MappedRow } | { ok: false; problems: CellProblem[] } {
+): { ok: true; row: MappedRow<Observation> } | { ok: false; problems: CellProblem[] } {
   const { layout } = bound.resolved;
   const problems: CellProblem[] = [];
   const cell = (column: string): string => (fields[bound.at.get(column) ?? -1] ?? '').trim();
@@ -127,6 +141,8 @@ export function mapCsvRow(
   }
 
   const values: { column: string; analyte: Analyte; text: string; unit: string; local?: Coding }[] = [];
+  // Long layouts: the row's analyte, part of its identity even when its value is missing.
+  let longAnalyte: string | undefined;
   if (bound.resolved.kind === LayoutKind.LabsWide) {
     for (const c of bound.resolved.columns) {
       values.push({ column: c.column, analyte: c.analyte, text: cell(c.column), unit: c.unit.original });
@@ -137,6 +153,7 @@ export function mapCsvRow(
     const text = cell(long.value.column);
     const local = bound.resolved.codes.get(code);
     const analyte = local?.analyte ?? bound.analytesByCode.get(`${LOINC}|${code}`);
+    longAnalyte = analyte?.id ?? code;
     if (!analyte)
       problems.push({
         column: long.code.column,
@@ -159,7 +176,8 @@ export function mapCsvRow(
     }
   }
 
-  const results: RowResult[] = [];
+  const results: RowResult<Observation>[] = [];
+  const columnOf = new Map<string, string>();
   for (const v of values) {
     if (isMissing(v.text)) continue;
     const n = parseCellNumber(v.text, layout.format.decimalComma);
@@ -175,9 +193,19 @@ export function mapCsvRow(
     }
     if (!date || !subject || isMissing(subject) || (layout.visit && !visit)) continue;
     const key = `${subject}/${visit ?? date}/${v.analyte.id}`;
+    const first = columnOf.get(key);
+    if (first !== undefined) {
+      problems.push({
+        column: v.column,
+        reason: `column '${first}' already gives analyte ${v.analyte.id} in this row`,
+      });
+      continue;
+    }
+    columnOf.set(key, v.column);
     results.push({
       key,
-      observation: {
+      subjectElement: 'subject',
+      resource: {
         resourceType: 'Observation',
         meta: { profile: [`${bound.settings.canonicalBase}/StructureDefinition/studybridge-lab-observation`] },
         identifier: [{ system: bound.observationSystem, value: key }],
@@ -195,5 +223,7 @@ export function mapCsvRow(
     });
   }
   if (problems.length) return { ok: false, problems };
-  return { ok: true, row: { subject, results } };
+  const rowKey =
+    longAnalyte === undefined ? `${subject}/${visit ?? date}` : `${subject}/${visit ?? date}/${longAnalyte}`;
+  return { ok: true, row: { subject, subjectSystem: layout.subject.system, rowKey, results } };
 }

@@ -1,0 +1,139 @@
+import type { Bundle, BundleEntry, Identifier, Patient, Provenance, Reference, Resource } from '@medplum/fhirtypes';
+import { conditionalUrl } from '../map/identity.ts';
+import type { MappedRow } from '../map/csv/map-row.ts';
+import { messageUuids } from './resource-ids.ts';
+
+/** What every Bundle of one CSV import shares. */
+export interface CsvBundleContext {
+  /** The layout's id, e.g. `registry-labs-wide`. */
+  layoutId: string;
+  /** The layout's source: scopes the identifier systems. */
+  source: string;
+  /** Base of business identifier systems (mappings settings). */
+  identifierBase: string;
+  /** Base of studybridge's canonical URLs (profiles). */
+  canonicalBase: string;
+  /** When the file was received: Bundle.timestamp and Provenance.recorded. */
+  receivedAt: string;
+}
+
+/** One Bundle's worth of accepted rows, and the digest that names them. */
+export interface CsvChunk {
+  rows: readonly MappedRow[];
+  /** Hex digest of the rows' original text: the same rows give the same Bundle, whatever file they came in. */
+  digest: string;
+}
+
+/** @returns How many entries a chunk of these rows needs: one Patient per subject, the rows' resources, one Provenance. */
+export function entriesNeeded(subjects: number, resources: number): number {
+  return subjects + resources + 1;
+}
+
+/**
+ * The bundle stage of a CSV import: wraps accepted rows in one transaction. Each subject's Patient is a
+ * conditional create (`ifNoneExist` on the study subject identifier), so a spreadsheet never overwrites a Patient
+ * that an HL7 feed or an earlier import wrote; every row resource is a conditional update on its business
+ * identifier and points to its Patient's entry; one Provenance names the rows as the source. Entry ids are
+ * name-based on the digest, so importing the same rows again gives the same Bundle.
+ * @param chunk - The rows and their digest.
+ * @param ctx - What the import's Bundles share.
+ * @returns The transaction Bundle.
+ */
+export function buildCsvBundle(chunk: CsvChunk, ctx: CsvBundleContext): Bundle {
+  const uuid = messageUuids(`csv|${ctx.layoutId}|${chunk.digest}`);
+  let position = 0;
+  const patients = new Map<string, string>();
+  const patientEntries: BundleEntry[] = [];
+  const rowEntries: BundleEntry[] = [];
+  const targets: Reference[] = [];
+  for (const row of chunk.rows) {
+    const patientKey = `${row.subjectSystem}|${row.subject}`;
+    let patientUrl = patients.get(patientKey);
+    if (!patientUrl) {
+      patientUrl = `urn:uuid:${uuid(position++)}`;
+      patients.set(patientKey, patientUrl);
+      const identifier: Identifier = { system: row.subjectSystem, value: row.subject };
+      const patient: Patient = {
+        resourceType: 'Patient',
+        meta: { profile: [`${ctx.canonicalBase}/StructureDefinition/studybridge-patient`] },
+        identifier: [identifier],
+      };
+      patientEntries.push({
+        fullUrl: patientUrl,
+        resource: patient,
+        request: { method: 'POST', url: 'Patient', ifNoneExist: conditionalUrl('Patient', identifier).split('?')[1] },
+      });
+    }
+    for (const result of row.results) {
+      const fullUrl = `urn:uuid:${uuid(position++)}`;
+      const resource = { ...result.resource, [result.subjectElement]: { reference: patientUrl } } as Resource;
+      const identifier = (resource as { identifier?: Identifier[] }).identifier?.[0] ?? {};
+      rowEntries.push({
+        fullUrl,
+        resource,
+        request: { method: 'PUT', url: conditionalUrl(resource.resourceType, identifier) },
+      });
+      targets.push({ reference: fullUrl });
+    }
+  }
+  const provenanceId = uuid(position++);
+  const provenance: Provenance = {
+    resourceType: 'Provenance',
+    id: provenanceId,
+    target: targets.length ? targets : [...patients.values()].map((reference) => ({ reference })),
+    recorded: ctx.receivedAt,
+    activity: {
+      coding: [{ system: 'http://terminology.hl7.org/CodeSystem/v3-DataOperation', code: 'UPDATE', display: 'revise' }],
+    },
+    agent: [
+      {
+        type: {
+          coding: [
+            {
+              system: 'http://terminology.hl7.org/CodeSystem/provenance-participant-type',
+              code: 'author',
+              display: 'Author',
+            },
+          ],
+        },
+        who: { identifier: { system: `${ctx.identifierBase}/${ctx.source}/application`, value: ctx.source } },
+      },
+      {
+        type: {
+          coding: [
+            {
+              system: 'http://terminology.hl7.org/CodeSystem/provenance-participant-type',
+              code: 'assembler',
+              display: 'Assembler',
+            },
+          ],
+        },
+        who: { display: 'studybridge' },
+      },
+    ],
+    entity: [
+      {
+        role: 'source',
+        what: {
+          identifier: { system: `${ctx.identifierBase}/${ctx.source}/csv-rows`, value: chunk.digest },
+          display: `CSV export, layout ${ctx.layoutId}, ${chunk.rows.length} row${chunk.rows.length === 1 ? '' : 's'}`,
+        },
+      },
+    ],
+  };
+  return {
+    resourceType: 'Bundle',
+    identifier: { system: `${ctx.identifierBase}/${ctx.source}/csv-rows`, value: chunk.digest },
+    type: 'transaction',
+    timestamp: ctx.receivedAt,
+    entry: [
+      ...patientEntries,
+      ...rowEntries,
+      {
+        fullUrl: `urn:uuid:${provenanceId}`,
+        resource: provenance,
+        request: { method: 'PUT', url: `Provenance/${provenanceId}` },
+      },
+    ],
+  };
+}
