@@ -76,7 +76,7 @@ export function buildCsvBundle(chunk: CsvChunk, ctx: CsvBundleContext): Bundle {
       targets.push({ reference: fullUrl });
     }
   }
-  const provenanceId = uuid(position++);
+  const provenanceId = uuid(position);
   const provenance: Provenance = {
     resourceType: 'Provenance',
     id: provenanceId,

@@ -112,7 +112,12 @@ describe('mapCsvRow, long layout', () => {
     const bound = bind('trial-labs-long', LONG_HEADER);
     expect(mapCsvRow(bound, ['T-0102', 'W0', '2025-03-03', 'CPEP', 'ND', ''])).toEqual({
       ok: true,
-      row: { subject: 'T-0102', results: [] },
+      row: {
+        subject: 'T-0102',
+        subjectSystem: 'https://studybridge.org/fhir/NamingSystem/uc-msc-trial-subject',
+        rowKey: 'T-0102/week-0/c-peptide-fasting',
+        results: [],
+      },
     });
   });
 });
