@@ -22,10 +22,46 @@ export interface BoundLayout {
   readonly at: ReadonlyMap<string, number>;
   /** Missing-value markers, upper-cased. */
   readonly missing: ReadonlySet<string>;
+  /** Length of the longest marker: longer cells are never upper-cased to be looked up. */
+  readonly longestMissing: number;
   /** `${identifierBase}/${source}/observation`. */
   readonly observationSystem: string;
   /** System of the local codes of a long layout. */
   readonly localCodeSystem: string;
+  /** Parts every Observation of the layout shares, frozen (see {@link sharedParts}). */
+  readonly shared: SharedParts;
+}
+
+/**
+ * Parts of an Observation that are the same for every row: built once per layout and analyte, frozen, and shared
+ * between resources. Bundles are serialised before anything could change them; freezing makes a mutation fail
+ * loudly instead of changing every Observation at once.
+ */
+interface SharedParts {
+  readonly meta: Observation['meta'];
+  readonly category: Observation['category'];
+  /** By `analyte id|local code`. */
+  readonly codes: Map<string, NonNullable<Observation['code']>>;
+}
+
+function codeOf(shared: SharedParts, analyte: Analyte, local: Coding | undefined): NonNullable<Observation['code']> {
+  const key = `${analyte.id}|${local?.code ?? ''}`;
+  let code = shared.codes.get(key);
+  if (!code) {
+    code = deepFreezeJson({
+      coding: [{ system: analyte.system, code: analyte.code, display: analyte.display }, ...(local ? [local] : [])],
+    });
+    shared.codes.set(key, code);
+  }
+  return code;
+}
+
+function deepFreezeJson<T>(value: T): T {
+  if (value && typeof value === 'object') {
+    for (const v of Object.values(value)) deepFreezeJson(v);
+    Object.freeze(value);
+  }
+  return value;
 }
 
 /** A problem with a header or a cell: the column it is in (when one is to blame) and why. */
@@ -43,6 +79,11 @@ export interface RowResult<R extends Resource = Resource> {
   key: string;
   resource: R;
   subjectElement: 'subject' | 'individual';
+  /**
+   * Resources with the same shape differ only in values the cell parsers have already checked (dates, numbers,
+   * identifier texts), so validating one of a shape validates them all. Absent: validate each.
+   */
+  shape?: string;
 }
 
 /** A mapped row: the subject's identifier, the row's identity and its resources. */
@@ -93,8 +134,16 @@ export function bindLayout(
       unitAliases: mappings.unitAliases,
       at,
       missing: new Set(resolved.layout.missing.map((m) => m.trim().toUpperCase())),
+      longestMissing: Math.max(0, ...resolved.layout.missing.map((m) => m.trim().length)),
       observationSystem: `${settings.identifierBase}/${resolved.layout.source}/observation`,
       localCodeSystem: `${settings.canonicalBase}/CodeSystem/local/${resolved.layout.source}`,
+      shared: {
+        meta: deepFreezeJson({
+          profile: [`${settings.canonicalBase}/StructureDefinition/studybridge-lab-observation`],
+        }),
+        category: deepFreezeJson([{ coding: [LAB_CATEGORY] }]),
+        codes: new Map(),
+      },
     },
   };
 }
@@ -116,7 +165,8 @@ export function mapCsvRow(
   const { layout } = bound.resolved;
   const problems: CellProblem[] = [];
   const cell = (column: string): string => (fields[bound.at.get(column) ?? -1] ?? '').trim();
-  const isMissing = (text: string): boolean => bound.missing.has(text.toUpperCase());
+  const isMissing = (text: string): boolean =>
+    text.length <= bound.longestMissing && bound.missing.has(text.toUpperCase());
 
   const subject = cell(layout.subject.column);
   if (isMissing(subject)) problems.push({ column: layout.subject.column, reason: 'no subject ID' });
@@ -205,18 +255,14 @@ export function mapCsvRow(
     results.push({
       key,
       subjectElement: 'subject',
+      shape: `lab|${v.analyte.id}|${v.local?.code ?? ''}|${sent.ucum ?? v.unit}|${n.comparator ?? ''}|${date.length}`,
       resource: {
         resourceType: 'Observation',
-        meta: { profile: [`${bound.settings.canonicalBase}/StructureDefinition/studybridge-lab-observation`] },
+        meta: bound.shared.meta,
         identifier: [{ system: bound.observationSystem, value: key }],
         status: 'final',
-        category: [{ coding: [LAB_CATEGORY] }],
-        code: {
-          coding: [
-            { system: v.analyte.system, code: v.analyte.code, display: v.analyte.display },
-            ...(v.local ? [v.local] : []),
-          ],
-        },
+        category: bound.shared.category,
+        code: codeOf(bound.shared, v.analyte, v.local),
         effectiveDateTime: date,
         valueQuantity: n.comparator ? { ...q.quantity, comparator: n.comparator } : q.quantity,
       },
