@@ -28,16 +28,17 @@ const SAFE = /^[A-Za-z0-9\-_.!~*'()]*$/;
 
 // `Type?identifier=<escaped system>|` by type and system: a CSV import builds millions of URLs from a handful of
 // systems, and escaping the system each time was the largest cost of its bundle stage.
-const urlPrefixes = new Map<string, string>();
+const urlPrefixes = new Map<string, Map<string, string>>();
 
 /** @returns The conditional URL `Type?identifier=system|value` that finds the one resource with this identifier. */
 export function conditionalUrl(type: string, id: Identifier): string {
   const system = id.system ?? '';
-  const key = `${type}|${system}`;
-  let prefix = urlPrefixes.get(key);
+  let bySystem = urlPrefixes.get(type);
+  if (!bySystem) urlPrefixes.set(type, (bySystem = new Map()));
+  let prefix = bySystem.get(system);
   if (prefix === undefined) {
     prefix = `${type}?identifier=${escapeToken(system)}|`;
-    if (urlPrefixes.size < 1000) urlPrefixes.set(key, prefix);
+    if (bySystem.size < 1000) bySystem.set(system, prefix);
   }
   return prefix + escapeToken(id.value ?? '');
 }

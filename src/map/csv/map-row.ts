@@ -22,6 +22,8 @@ export interface BoundLayout {
   readonly at: ReadonlyMap<string, number>;
   /** Missing-value markers, upper-cased. */
   readonly missing: ReadonlySet<string>;
+  /** Wide layouts: the index in a record of each analyte column, in layout order. */
+  readonly columnIndex: readonly number[];
   /** Length of the longest marker: longer cells are never upper-cased to be looked up. */
   readonly longestMissing: number;
   /** `${identifierBase}/${source}/observation`. */
@@ -134,6 +136,7 @@ export function bindLayout(
       unitAliases: mappings.unitAliases,
       at,
       missing: new Set(resolved.layout.missing.map((m) => m.trim().toUpperCase())),
+      columnIndex: resolved.kind === LayoutKind.LabsWide ? resolved.columns.map((c) => at.get(c.column) ?? -1) : [],
       longestMissing: Math.max(0, ...resolved.layout.missing.map((m) => m.trim().length)),
       observationSystem: `${settings.identifierBase}/${resolved.layout.source}/observation`,
       localCodeSystem: `${settings.canonicalBase}/CodeSystem/local/${resolved.layout.source}`,
@@ -165,6 +168,7 @@ export function mapCsvRow(
   const { layout } = bound.resolved;
   const problems: CellProblem[] = [];
   const cell = (column: string): string => (fields[bound.at.get(column) ?? -1] ?? '').trim();
+  const cellAt = (i: number): string => (fields[i] ?? '').trim();
   const isMissing = (text: string): boolean =>
     text.length <= bound.longestMissing && bound.missing.has(text.toUpperCase());
 
@@ -194,8 +198,10 @@ export function mapCsvRow(
   // Long layouts: the row's analyte, part of its identity even when its value is missing.
   let longAnalyte: string | undefined;
   if (bound.resolved.kind === LayoutKind.LabsWide) {
-    for (const c of bound.resolved.columns) {
-      values.push({ column: c.column, analyte: c.analyte, text: cell(c.column), unit: c.unit.original });
+    const { columns } = bound.resolved;
+    for (let i = 0; i < columns.length; i++) {
+      const c = columns[i]!;
+      values.push({ column: c.column, analyte: c.analyte, text: cellAt(bound.columnIndex[i]!), unit: c.unit.original });
     }
   } else {
     const long = layout.long!;
