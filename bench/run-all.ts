@@ -2,13 +2,14 @@
  * `npm run bench`: prints throughput and latency figures. Targets live here, not in unit tests, because timing on
  * shared machines varies; the printed figures go into closing notes with the command that produced them.
  * Set BENCH_MS to change the measuring time per run (default 3000); BENCH_ONLY=<name>[,<name>] runs some of
- * parse, convert, framer, store, mllp, fhir.
+ * parse, convert, framer, store, mllp, fhir, csv (BENCH_CSV_ROWS sets the CSV file size, default 1,000,000).
  */
 import { benchEmbeddedFhir } from '../src/fhir-server/embedded-fhir.bench.ts';
 import { benchMllpFramer } from '../src/ingest/mllp/mllp-framer.bench.ts';
 import { benchParse } from '../src/parse/hl7v2/parse-hl7v2.bench.ts';
 import { benchMessageStore } from '../src/store/sqlite-message-store.bench.ts';
 import { benchConvert } from './convert.bench.ts';
+import { benchCsv } from './csv.bench.ts';
 import { benchMllp } from './mllp.bench.ts';
 
 const durationMs = Number(process.env.BENCH_MS ?? 3000);
@@ -43,4 +44,8 @@ if (wanted('mllp')) {
 if (wanted('fhir')) {
   console.log('\n## Embedded FHIR server (100,000 Observations over 500 patients)');
   for (const line of await benchEmbeddedFhir(durationMs)) console.log(line);
+}
+if (wanted('csv')) {
+  console.log('\n## CSV import to Bundles, no delivery (targets: >= 100,000 rows/s, peak RSS < 300 MB)');
+  for (const line of await benchCsv()) console.log(line);
 }
