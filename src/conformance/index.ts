@@ -2,7 +2,15 @@
  * The conformance runner as a library: the `studybridge conformance` command and the golden vitest test both
  * use it, so a case passes or fails the same way in both.
  */
-export { EXPECTED_SUFFIX, hl7CaseKind, type CaseInput, type CaseKind } from './case-kinds.ts';
+export {
+  csvCaseKind,
+  csvCaseLayoutId,
+  EXPECTED_SUFFIX,
+  hl7CaseKind,
+  type CaseInput,
+  type CaseKind,
+  type CsvCaseConvertFn,
+} from './case-kinds.ts';
 export { discoverCases, type ConformanceCase, type DiscoveredCases, type DiscoverOptions } from './discover-cases.ts';
 export { failureDetails, formatCaseResult, formatReport, formatSummary } from './format-report.ts';
 export { checkOutputInvariants, formatInvariantIssue, Invariant, type InvariantIssue } from './invariants.ts';

@@ -136,9 +136,12 @@ export function checkResourcesValid(bundle: Bundle, validator: ResourceValidator
  * @returns All violations; empty when the output is sound.
  */
 export function checkOutputInvariants(doc: OutputDocument, validator?: ResourceValidator): InvariantIssue[] {
-  const issues = checkNoEmptyElements(doc);
+  const issues: InvariantIssue[] = [];
   outputDocuments(doc).forEach((d, i) => {
     const prefix = Array.isArray(doc) ? `[${i}].` : '';
+    // Checked per document: an input may give no document at all (a CSV export whose rows all lack values), and
+    // the empty array that then holds them is not a FHIR element.
+    issues.push(...checkNoEmptyElements(d, prefix));
     if (d.resourceType === 'Bundle') {
       issues.push(
         ...checkTransactionRequests(d, prefix),
