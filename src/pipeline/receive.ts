@@ -144,7 +144,7 @@ function toNewMessage(
  * Tags each error issue with studybridge's error code (`details.coding`), so a stored outcome still says which
  * rule failed when it is listed or served later, away from the AdapterError that carried the code.
  */
-function withErrorCode(o: OperationOutcome, code: string): OperationOutcome {
+export function withErrorCode(o: OperationOutcome, code: string): OperationOutcome {
   const coding = [{ system: ERROR_CODE_SYSTEM, code }];
   return {
     ...o,
