@@ -1,10 +1,14 @@
-import { describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { sampleBundle } from '../conformance/test-fixtures.ts';
 import { ErrorCode } from '../errors/error-codes.ts';
 import { adapterError, IssueType } from '../errors/outcomes.ts';
 import { MemoryMessageStore } from '../store/memory-message-store.ts';
 import { testMessage } from '../store/test-support/test-message.ts';
+import { ERROR_CODE_SYSTEM } from '../errors/outcomes.ts';
+import { silentLogger } from '../observe/logger.ts';
 import type { ConvertedMessage, ConvertFn, ConvertOptions } from './convert-types.ts';
+import { commaLayout, exampleCsv, layoutVariant, loadCsvTestDeps, LONG, WIDE } from './csv-test-support.ts';
+import { createCsvReceiver, type CsvDeps } from './receive-csv.ts';
 import { replayAll, replayMessage } from './replay.ts';
 
 const encode = (s: string): Uint8Array => new TextEncoder().encode(s);
@@ -150,6 +154,121 @@ describe('replayAll', () => {
     const { convert, calls } = switchable('ok');
     expect(await replayAll('dead', { store, convert })).toEqual([]);
     expect(calls).toEqual([]);
+  });
+});
+
+describe('replayMessage of messages stored from CSV files', () => {
+  let csv: Awaited<ReturnType<typeof loadCsvTestDeps>>;
+  beforeAll(async () => {
+    csv = await loadCsvTestDeps();
+  });
+
+  /** An HL7 converter that must not be called for CSV messages. */
+  const hl7: ConvertFn = () => Promise.reject(new Error('the HL7 converter was used for CSV'));
+
+  /** Receives an example file with a layout variant, as the service would, into a fresh memory store. */
+  async function received(id: string, layout = csv.layouts.get(id)!) {
+    const store = new MemoryMessageStore();
+    const receive = createCsvReceiver({ csv: csv as CsvDeps, store, logger: silentLogger() });
+    const result = await receive(exampleCsv(id), layout, 'http');
+    return { store, result };
+  }
+
+  it('When a stored Bundle is replayed, then it converts to the same one Bundle, ordered by its layout', async () => {
+    for (const id of [WIDE, LONG]) {
+      const { store } = await received(id);
+      const before = store.bundle(1);
+      await store.markDead(1, outcome('gave up'));
+      expect(await replayMessage(1, { store, convert: hl7, csv })).toEqual({ id: 1, state: 'converted' });
+      expect(store.get(1)).toMatchObject({ state: 'converted', orderKey: `csv/${id}`, attempts: 0 });
+      expect(store.bundle(1)).toBe(before);
+    }
+  });
+
+  it('When a rejected row maps now, then it becomes converted with one Bundle of that row', async () => {
+    // Stored while `NA` was not a missing value: the rows holding it were rejected.
+    const { store, result } = await received(WIDE, layoutVariant(csv.layouts.get(WIDE)!, { missing: [''] }));
+    const failed = result.messages.find((m) => !m.ok)!;
+    expect(store.get(failed.storedId!)?.state).toBe('failed');
+    expect(await replayMessage(failed.storedId!, { store, convert: hl7, csv })).toEqual({
+      id: failed.storedId,
+      state: 'converted',
+    });
+    expect(store.get(failed.storedId!)).toMatchObject({ state: 'converted', orderKey: `csv/${WIDE}` });
+    const bundle = JSON.parse(store.bundle(failed.storedId!)!) as { entry: { resource: { resourceType: string } }[] };
+    expect(bundle.entry.filter((e) => e.resource.resourceType === 'Patient')).toHaveLength(1);
+  });
+
+  it('When a rejected row still does not map, then it stays failed with its code on the stored issues', async () => {
+    const strict = layoutVariant(csv.layouts.get(WIDE)!, { missing: [''] });
+    const { store, result } = await received(WIDE, strict);
+    const stillStrict = { ...csv, layouts: new Map([[WIDE, strict]]) };
+    const failed = result.messages.find((m) => !m.ok)!;
+    expect(await replayMessage(failed.storedId!, { store, convert: hl7, csv: stillStrict })).toEqual({
+      id: failed.storedId,
+      state: 'failed',
+      code: ErrorCode.CsvInvalidRow,
+    });
+    const issues = store.get(failed.storedId!)?.lastError?.issue ?? [];
+    // Replayed alone, the row is line 2 of its header-and-row text.
+    expect(issues[0]?.expression).toEqual(["line 2, column 'Fasting insulin (uIU/mL)'"]);
+    expect(issues[0]?.details?.coding).toEqual([{ system: ERROR_CODE_SYSTEM, code: ErrorCode.CsvInvalidRow }]);
+  });
+
+  it('When a refused file is replayed after its layout was fixed, then its bytes convert as received', async () => {
+    const { store, result } = await received(WIDE, commaLayout(csv.layouts.get(WIDE)!));
+    expect(result.refused?.code).toBe(ErrorCode.CsvWrongDelimiter);
+    // The whole file fits one Bundle, so the stored file is one message again.
+    expect(await replayMessage(1, { store, convert: hl7, csv })).toEqual({ id: 1, state: 'converted' });
+    expect(store.get(1)?.orderKey).toBe(`csv/${WIDE}`);
+  });
+
+  it('When stored rows now convert to more than one result, then the message fails as bad input', async () => {
+    const { store } = await received(WIDE);
+    const strict = { ...csv, layouts: new Map([[WIDE, layoutVariant(csv.layouts.get(WIDE)!, { missing: [''] })]]) };
+    expect(await replayMessage(1, { store, convert: hl7, csv: strict })).toEqual({
+      id: 1,
+      state: 'failed',
+      code: ErrorCode.IngestBadInput,
+    });
+    expect(store.get(1)?.lastError?.issue?.[0]?.diagnostics).toBe(
+      'the stored CSV now converts to 1 Bundle and 4 rejected rows, not one result; ' +
+        'send the file to POST /csv again to import them',
+    );
+    expect(store.bundle(1)).toBeUndefined();
+  });
+
+  it('When the layout no longer exists or none are loaded, then the message fails with csv.unknown-layout', async () => {
+    const { store } = await received(LONG);
+    const withoutLong = { ...csv, layouts: new Map([[WIDE, csv.layouts.get(WIDE)!]]) };
+    expect(await replayMessage(1, { store, convert: hl7, csv: withoutLong })).toEqual({
+      id: 1,
+      state: 'failed',
+      code: ErrorCode.CsvUnknownLayout,
+    });
+    expect(store.get(1)?.lastError?.issue?.[0]?.diagnostics).toBe(
+      `unknown CSV layout '${LONG}'; known layouts: ${WIDE}`,
+    );
+    expect(await replayMessage(1, { store, convert: hl7 })).toMatchObject({ code: ErrorCode.CsvUnknownLayout });
+  });
+
+  it('When the CSV deps are given as a loader, then it is called for CSV messages only, and HL7 ones convert as before', async () => {
+    const { store } = await received(LONG);
+    await store.append([testMessage({ controlId: 'H-1', raw: encode('MSH|H-1\r') })]);
+    await store.markDead(1, outcome('gave up'));
+    await store.markDead(2, outcome('gave up'));
+    const { convert, calls } = switchable('ok');
+    let loads = 0;
+    const load = (): Promise<CsvDeps> => {
+      loads++;
+      return Promise.resolve(csv);
+    };
+    expect(await replayAll('dead', { store, convert, csv: load })).toEqual([
+      { id: 1, state: 'converted' },
+      { id: 2, state: 'converted' },
+    ]);
+    expect(loads).toBe(1);
+    expect(calls.map((c) => c.input)).toEqual(['MSH|H-1\r']);
   });
 });
 
