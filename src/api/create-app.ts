@@ -3,7 +3,9 @@ import { issue, IssueType, outcome } from '../errors/outcomes.ts';
 import type { Logger } from '../observe/logger.ts';
 import type { Metrics } from '../observe/metrics.ts';
 import type { ReplayDeps } from '../pipeline/replay.ts';
+import type { CsvDeps, ReceiveCsv } from '../pipeline/receive-csv.ts';
 import { requireToken } from './require-token.ts';
+import { csvRoute } from './routes/csv.ts';
 import { healthRoutes, type ReadinessChecks } from './routes/health.ts';
 import { hl7v2Route, type Acknowledge } from './routes/hl7v2.ts';
 import { messagesRoutes } from './routes/messages.ts';
@@ -14,6 +16,10 @@ import type { Receive } from '../pipeline/receive.ts';
 export interface AppDeps extends ReplayDeps {
   receive: Receive;
   acknowledge: Acknowledge;
+  /** Receives CSV files; `POST /csv` is served only with it and `csv`. */
+  receiveCsv?: ReceiveCsv;
+  /** The CSV layouts (and what converting them needs), for `POST /csv` and for replaying stored CSV. */
+  csv?: CsvDeps;
   metrics: Metrics;
   readiness: ReadinessChecks;
   logger: Logger;
@@ -27,7 +33,7 @@ export interface AppDeps extends ReplayDeps {
 }
 
 /**
- * Builds the express app: `/health`, `/ready` and `/metrics` open; `/hl7v2`, `/messages` and `/fhir` behind
+ * Builds the express app: `/health`, `/ready` and `/metrics` open; `/hl7v2`, `/csv`, `/messages` and `/fhir` behind
  * the API token. Errors leave as OperationOutcomes; nothing from a request body is logged.
  */
 export function createApp(deps: AppDeps): Express {
@@ -38,6 +44,12 @@ export function createApp(deps: AppDeps): Express {
   app.use(metricsRoute(deps.metrics.registry));
   const auth = requireToken(deps.apiToken);
   app.use(auth, hl7v2Route(deps));
+  if (deps.receiveCsv && deps.csv) {
+    app.use(
+      auth,
+      csvRoute({ receiveCsv: deps.receiveCsv, layouts: deps.csv.layouts, maxBodyBytes: deps.maxBodyBytes }),
+    );
+  }
   app.use(auth, messagesRoutes(deps));
   if (deps.fhir) app.use('/fhir', auth, deps.fhir);
   else {

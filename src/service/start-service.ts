@@ -18,6 +18,7 @@ import type { Logger } from '../observe/logger.ts';
 import { Metrics } from '../observe/metrics.ts';
 import { createConvert } from '../pipeline/convert.ts';
 import { createReceiver } from '../pipeline/receive.ts';
+import { createCsvReceiver, loadLayoutsIfPresent, type CsvDeps } from '../pipeline/receive-csv.ts';
 import { Transport } from '../store/message-store.ts';
 import { openSqliteMessageStore, type SqliteMessageStore } from '../store/sqlite-message-store.ts';
 import { loadValidator } from '../validate/load-validator.ts';
@@ -73,6 +74,13 @@ async function start(
     loadValidator({ profilesDir: config.profilesDir }),
   ]);
   const convert = createConvert({ mappings, validator });
+  // No mappings/csv directory: no layouts, and every POST /csv is answered with csv.unknown-layout.
+  const csv: CsvDeps = {
+    mappings,
+    validator,
+    layouts: (await loadLayoutsIfPresent(config.mappingsDir, mappings)) ?? new Map(),
+  };
+  logger.info({ layouts: [...csv.layouts.keys()] }, 'CSV layouts loaded');
 
   // The per-state gauge reads the store at scrape time; the store reports its commits to the metrics.
   let stateCounts = (): Record<string, number> => ({});
@@ -114,6 +122,7 @@ async function start(
   stack.push(() => worker.stop(config.shutdownGraceMs));
 
   const receive = createReceiver({ convert, store, logger, metrics, onStored: () => worker.notify() });
+  const receiveCsv = createCsvReceiver({ csv, store, logger, metrics, onStored: () => worker.notify() });
 
   let mllpAddress: { host: string; port: number } | undefined;
   if (config.mllp.enabled) {
@@ -172,6 +181,8 @@ async function start(
       for (const code of acks.codes) metrics.acked.inc({ transport: Transport.Http, code });
       return { text: acks.texts.join(''), bytes: Buffer.concat(acks.bytes) };
     },
+    receiveCsv,
+    csv,
     store,
     convert,
     metrics,
