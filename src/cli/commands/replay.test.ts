@@ -1,11 +1,14 @@
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { sampleBundle } from '../../conformance/test-fixtures.ts';
 import { ErrorCode } from '../../errors/error-codes.ts';
 import { adapterError, IssueType } from '../../errors/outcomes.ts';
+import { silentLogger } from '../../observe/logger.ts';
 import type { ConvertFn } from '../../pipeline/convert-types.ts';
+import { exampleCsv, layoutVariant, loadCsvTestDeps, WIDE } from '../../pipeline/csv-test-support.ts';
+import { createCsvReceiver } from '../../pipeline/receive-csv.ts';
 import { openSqliteMessageStore } from '../../store/sqlite-message-store.ts';
 import { testMessage } from '../../store/test-support/test-message.ts';
 import { runCli } from '../program.ts';
@@ -143,5 +146,65 @@ describe('studybridge replay', () => {
     expect(code).toBe(2);
     expect(io.err()).toContain('cannot load mappings and profiles: Error: mappings are broken');
     expect(stateOf(1)).toBe('failed');
+  });
+});
+
+describe('studybridge replay of messages stored from CSV files', () => {
+  let csv: Awaited<ReturnType<typeof loadCsvTestDeps>>;
+  beforeAll(async () => {
+    csv = await loadCsvTestDeps();
+  });
+
+  /** Stores the wide example as received while `NA` was not a missing value: 4 rows failed (ids 6-9), a Bundle (10). */
+  async function storeCsv(): Promise<void> {
+    const store = openSqliteMessageStore({ file });
+    const receive = createCsvReceiver({ csv, store, logger: silentLogger() });
+    await receive(exampleCsv(WIDE), layoutVariant(csv.layouts.get(WIDE)!, { missing: [''] }), 'http');
+    await store.close();
+  }
+
+  async function runWithMappings(args: string[], mappingsDir = 'mappings') {
+    const io = memoryIo();
+    const { convert, seen } = converter();
+    const stages = fakeStages({ convert, mappings: csv.mappings, validator: csv.validator });
+    const code = await runCli(['--mappings', mappingsDir, '--profiles', 'profiles', 'replay', ...args], {
+      io,
+      env: {},
+      stages,
+    });
+    return { code, out: io.out(), err: io.err(), stages, seen };
+  }
+
+  it('When failed CSV rows are replayed, then they convert with their layout, loaded once, and HL7 ones as before', async () => {
+    await storeCsv();
+    const { code, out, stages, seen } = await runWithMappings(['--failed', '--data', dir]);
+    expect(code).toBe(0);
+    expect(out).toBe(['1', '5', '6', '7', '8', '9'].map((id) => `${id}\tconverted\n`).join(''));
+    expect(seen).toEqual(['M1', 'M5']);
+    expect(stages.calls.mappings).toEqual(['mappings']);
+    expect(stages.calls.validator).toEqual([{ profilesDir: 'profiles' }]);
+    expect([6, 7, 8, 9].map(stateOf)).toEqual(['converted', 'converted', 'converted', 'converted']);
+  });
+
+  it('When only HL7 messages are replayed, then the CSV layouts are not loaded', async () => {
+    const { code, stages } = await runWithMappings(['--failed', '--data', dir]);
+    expect(code).toBe(0);
+    expect(stages.calls.mappings).toEqual([]);
+  });
+
+  it('When the CSV layouts do not load, then the exit code is 2 and the CSV messages are left as they were', async () => {
+    await storeCsv();
+    const broken = await mkdtemp(path.join(tmpdir(), 'sb-maps-'));
+    try {
+      await mkdir(path.join(broken, 'csv'));
+      await writeFile(path.join(broken, 'csv', 'bad.yaml'), 'id: other\n');
+      const { code, err } = await runWithMappings(['6', '--data', dir], broken);
+      expect(code).toBe(2);
+      expect(err).toContain('cannot load CSV layouts (mapping.invalid)');
+      expect(err).toContain('bad.yaml');
+      expect(stateOf(6)).toBe('failed');
+    } finally {
+      await rm(broken, { recursive: true, force: true });
+    }
   });
 });
