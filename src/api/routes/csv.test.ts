@@ -137,7 +137,9 @@ describe('POST /csv', () => {
       [2, 'line-12'],
       [1, 'line-11'],
     ]);
-    const raw = await (await fetch(`${base}/messages/1/raw`)).text();
+    const answer = await fetch(`${base}/messages/1/raw`);
+    expect(answer.headers.get('content-type')).toMatch(/^text\/csv/);
+    const raw = await answer.text();
     expect(raw.split('\n')).toHaveLength(2);
 
     // With `NA` a missing value again, the rejected row imports on replay.

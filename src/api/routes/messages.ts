@@ -45,9 +45,12 @@ export function messagesRoutes(deps: MessagesRouteDeps): Router {
   });
 
   router.get('/messages/:id/raw', (req, res) => {
-    const raw = deps.store.raw(Number(req.params.id));
+    const id = Number(req.params.id);
+    const raw = deps.store.raw(id);
     if (!raw) return void res.status(404).json(notFound(req.params.id));
-    res.type('x-application/hl7-v2+er7').send(Buffer.from(raw));
+    // CSV inputs are stored as the rows they hold (UTF-8, a whole refused file as it was sent).
+    const csv = deps.store.get(id)?.messageType?.startsWith('CSV/');
+    res.type(csv ? 'text/csv' : 'x-application/hl7-v2+er7').send(Buffer.from(raw));
   });
 
   router.post('/messages/:id/replay', async (req, res) => {
