@@ -36,6 +36,11 @@ export interface CsvConvertOptions {
    * imported whole or not at all), so a row that alone needs more entries gets a Bundle of its own that exceeds it.
    */
   maxEntries?: number;
+  /**
+   * Added to every row's line number: a stored row replayed on its own (line 2 of its header and itself) is then
+   * reported at the line it had in the file it came from. Default 0.
+   */
+  lineOffset?: number;
   /** Refuse the whole file (throw `csv.invalid-row` or `csv.duplicate-row`) at the first rejected row. */
   strict?: boolean;
 }
@@ -117,6 +122,7 @@ export async function* convertCsv(
   const receivedAt = options.receivedAt ?? new Date().toISOString();
   const validator = options.validate === false ? undefined : deps.validator;
   const maxEntries = options.maxEntries ?? DEFAULT_MAX_ENTRIES;
+  const lineOffset = options.lineOffset ?? 0;
   const { settings } = deps.mappings;
   const ctx: CsvBundleContext = {
     layoutId: layout.layout.id,
@@ -214,15 +220,16 @@ export async function* convertCsv(
       continue;
     }
     summary.rowsRead++;
-    summary.lastLine = item.line;
+    const line = item.line + lineOffset;
+    summary.lastLine = line;
     if (item.kind === 'problem') {
       // A re-imported errors file: the old reason is dropped here too, whenever the row could be split into fields.
       const text =
         errorColumn >= 0 && item.fields && item.fields.length > errorColumn
           ? rawWithout(item.fields, errorColumn, layout)
           : item.raw;
-      yield reject(item.line, text, ErrorCode.CsvInvalidRow, [
-        issue('error', IssueType.Structure, item.message, { csv: place(item.line) }),
+      yield reject(line, text, ErrorCode.CsvInvalidRow, [
+        issue('error', IssueType.Structure, item.message, { csv: place(line) }),
       ]);
       continue;
     }
@@ -230,24 +237,24 @@ export async function* convertCsv(
     const raw = errorColumn < 0 ? item.raw : rawWithout(item.fields, errorColumn, layout);
     const mapped = mapCsvRow(bound!, fields);
     if (!mapped.ok) {
-      yield reject(item.line, raw, ErrorCode.CsvInvalidRow, rowIssues(item.line, mapped.problems));
+      yield reject(line, raw, ErrorCode.CsvInvalidRow, rowIssues(line, mapped.problems));
       continue;
     }
     const row = mapped.row;
     // Only the columns the layout reads count: the same results with another site or comment are the same row.
-    const earlier = seen.see(row.rowKey, item.line, valuesOf(fields, namedIndexes));
+    const earlier = seen.see(row.rowKey, line, valuesOf(fields, namedIndexes));
     if (earlier?.same) {
       summary.rowsDuplicate++;
-      yield { kind: 'duplicate', line: item.line, sameAs: earlier.line };
+      yield { kind: 'duplicate', line: line, sameAs: earlier.line };
       continue;
     }
     if (earlier) {
-      yield reject(item.line, raw, ErrorCode.CsvDuplicateRow, [
+      yield reject(line, raw, ErrorCode.CsvDuplicateRow, [
         issue(
           'error',
           IssueType.Duplicate,
           `same subject and ${layout.layout.visit ? 'visit' : 'date'}${layout.kind === 'labs-long' ? ' and test' : ''} as line ${earlier.line}, with different values; neither is chosen silently`,
-          { csv: place(item.line) },
+          { csv: place(line) },
         ),
       ]);
       continue;
@@ -257,9 +264,9 @@ export async function* convertCsv(
       continue;
     }
     if (validator) {
-      const found = validateRow(row, validator, item.line, validatedShapes);
+      const found = validateRow(row, validator, line, validatedShapes);
       if (found.some(isErrorIssue)) {
-        yield reject(item.line, raw, ErrorCode.ValidateInvalid, found.filter(isErrorIssue));
+        yield reject(line, raw, ErrorCode.ValidateInvalid, found.filter(isErrorIssue));
         continue;
       }
       pending.warnings.push(...found);
@@ -272,12 +279,12 @@ export async function* convertCsv(
       const event = flush();
       if (event) yield event;
     }
-    if (pending.rows.length === 0) pending.firstLine = item.line;
+    if (pending.rows.length === 0) pending.firstLine = line;
     pending.rows.push(row);
     pending.raws.push(raw);
     pending.subjects.add(row.subject);
     pending.resources += row.results.length;
-    pending.lastLine = item.line;
+    pending.lastLine = line;
   }
   if (!bound) throw adapterErrorFromIssues(ErrorCode.CsvEmpty, [issue('error', IssueType.Structure, 'no header')]);
   const last = flush();

@@ -209,7 +209,12 @@ export async function reconvertCsv(
     return [{ index: 0, ok: false, error, outcome: error.outcome }];
   }
   const input = record.controlId === null ? raw : new TextDecoder().decode(raw);
-  const { results } = await convertCsvAll(input, layout, csv, { receivedAt: record.receivedAt });
+  // A stored rejected row is its header and itself; its control ID keeps the line it had in the original file.
+  const line = /^line-(\d+)$/.exec(record.controlId ?? '')?.[1];
+  const { results } = await convertCsvAll(input, layout, csv, {
+    receivedAt: record.receivedAt,
+    ...(line ? { lineOffset: Number(line) - 2 } : {}),
+  });
   return results;
 }
 

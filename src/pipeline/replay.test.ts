@@ -210,8 +210,11 @@ describe('replayMessage of messages stored from CSV files', () => {
       code: ErrorCode.CsvInvalidRow,
     });
     const issues = store.get(failed.storedId!)?.lastError?.issue ?? [];
-    // Replayed alone, the row is line 2 of its header-and-row text.
-    expect(issues[0]?.expression).toEqual(["line 2, column 'Fasting insulin (uIU/mL)'"]);
+    // Replayed alone, the row is still reported at the line it had in the file it came from.
+    expect(issues[0]?.expression).toEqual([
+      `${failed.controlId!.replace('-', ' ')}, column 'Fasting insulin (uIU/mL)'`,
+    ]);
+    expect(failed.controlId).not.toBe('line-2');
     expect(issues[0]?.details?.coding).toEqual([{ system: ERROR_CODE_SYSTEM, code: ErrorCode.CsvInvalidRow }]);
   });
 
