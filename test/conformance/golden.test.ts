@@ -1,13 +1,17 @@
 /**
- * The golden conformance cases under `test/conformance/cases`, run through the real converter and validator,
- * one test per case. `UPDATE_GOLDEN=1 npm test -- test/conformance` rewrites the expectations from the
+ * The golden conformance cases under `test/conformance/cases` (HL7 v2 messages, and CSV exports under
+ * `csv/<layout id>/`), run through the real converter, layouts and validator, one test per case. `UPDATE_GOLDEN=1 npm test -- test/conformance` rewrites the expectations from the
  * current output: the only way they change in tests. Invariant violations fail even then.
  */
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { realStages } from '../../src/cli/stages.ts';
+import { csvCaseKind } from '../../src/conformance/case-kinds.ts';
+import { layoutCaseConverter, loadCaseLayouts } from '../../src/conformance/csv-layout-cases.ts';
 import { discoverCases, failureDetails, hl7CaseKind, runCase } from '../../src/conformance/index.ts';
+import type { CsvLayouts } from '../../src/map/csv/layout-types.ts';
+import { loadMappings } from '../../src/map/load-mappings.ts';
 import type { ConvertFn } from '../../src/pipeline/convert-types.ts';
 import type { ResourceValidator } from '../../src/validate/types.ts';
 
@@ -27,13 +31,30 @@ const loadStages = (): Promise<[ConvertFn, ResourceValidator]> =>
     realStages.loadValidator({ profilesDir: dirs.profilesDir }),
   ]));
 
+let csv: Promise<{ layouts: CsvLayouts; convert: ReturnType<typeof layoutCaseConverter> }> | undefined;
+const loadCsv = () =>
+  (csv ??= (async () => {
+    const [mappings, [, validator]] = await Promise.all([loadMappings(dirs.mappingsDir), loadStages()]);
+    const layouts = await loadCaseLayouts(dirs.mappingsDir, mappings);
+    return { layouts, convert: layoutCaseConverter(layouts, { mappings, validator }) };
+  })());
+
 // Cases are discovered at collection time, so each becomes a test of its own.
-const kind = hl7CaseKind(async (input, options) => (await loadStages())[0](input, options));
-const { cases } = existsSync(casesDir) ? await discoverCases([casesDir], [kind]) : { cases: [] };
+const kinds = [
+  hl7CaseKind(async (input, options) => (await loadStages())[0](input, options)),
+  csvCaseKind(async (input, layoutId, options) => (await loadCsv()).convert(input, layoutId, options)),
+];
+const { cases } = existsSync(casesDir) ? await discoverCases([casesDir], kinds) : { cases: [] };
 
 it('has conformance cases', () => {
   // An empty or missing folder must not look like a passing suite.
   if (cases.length === 0) expect.fail(`no conformance cases found in ${casesDir}`);
+});
+
+it('has conformance cases for every shipped CSV layout', async () => {
+  const withCases = new Set(cases.filter((c) => c.name.startsWith('csv/')).map((c) => c.name.split('/')[1]));
+  const shipped = [...(await loadCsv()).layouts.keys()];
+  expect(shipped.filter((id) => !withCases.has(id))).toEqual([]);
 });
 
 describe.runIf(cases.length > 0)(`conformance cases${update ? ' (updating expectations)' : ''}`, () => {
