@@ -1,3 +1,10 @@
+import { existsSync } from 'node:fs';
+import { readdir } from 'node:fs/promises';
+import path from 'node:path';
+import { ErrorCode } from '../errors/error-codes.ts';
+import { adapterError, IssueType } from '../errors/outcomes.ts';
+import type { ResolvedLayout } from '../map/csv/layout-types.ts';
+import type { Mappings } from '../map/mapping-types.ts';
 import type { ConverterOptions } from '../pipeline/create-converter.ts';
 import type { ConvertFn } from '../pipeline/convert-types.ts';
 import type { ResourceValidator, ValidatorOptions } from '../validate/types.ts';
@@ -13,6 +20,71 @@ export interface Stages {
   loadMappings(dir: string): Promise<unknown>;
   /** See `loadValidator` in `src/validate/load-validator.ts`. */
   loadValidator(options: ValidatorOptions): Promise<ResourceValidator>;
+  /**
+   * See {@link loadCsvImport}. Optional so that fakes of the other stages need not provide it; commands fall back
+   * to the real one.
+   */
+  loadCsvImport?(options: CsvImportOptions): Promise<CsvImportParts>;
+}
+
+/** What `import` asks to be loaded. */
+export interface CsvImportOptions {
+  mappingsDir: string;
+  profilesDir: string;
+  /** A layout file path, or the id of a layout in `<mappingsDir>/csv/`. */
+  mapping: string;
+  /** Load the validator too. */
+  validator: boolean;
+}
+
+/** What a CSV import needs, loaded once. */
+export interface CsvImportParts {
+  mappings: Mappings;
+  layout: ResolvedLayout;
+  /** Present when asked for. */
+  validator?: ResourceValidator;
+}
+
+/** A layout given as a file rather than an id: a YAML name or anything with a directory in it. */
+const LAYOUT_PATH = /\.ya?ml$|[\\/]/i;
+
+/**
+ * Loads the mapping set, the layout and (when asked) the validator for a CSV import. A layout id is read from
+ * `<mappingsDir>/csv/<id>.yaml` alone, so a broken layout elsewhere in the directory does not stop this one.
+ * @param options - Directories, layout and whether to validate.
+ * @returns The parts.
+ * @throws AdapterError `mapping.invalid` for a layout or mapping problem, `csv.unknown-layout` for an id with no
+ *   layout file (naming the ids there are), `profile.invalid` for the profiles.
+ */
+export async function loadCsvImport(options: CsvImportOptions): Promise<CsvImportParts> {
+  const [{ loadMappings }, { loadCsvLayout }] = await Promise.all([
+    import('../map/load-mappings.ts'),
+    import('../map/csv/load-layouts.ts'),
+  ]);
+  const [mappings, validator] = await Promise.all([
+    loadMappings(options.mappingsDir),
+    options.validator ? realStages.loadValidator({ profilesDir: options.profilesDir }) : undefined,
+  ]);
+  let file = options.mapping;
+  if (!LAYOUT_PATH.test(file)) {
+    const dir = path.join(options.mappingsDir, 'csv');
+    const found = ['.yaml', '.yml'].map((ext) => path.join(dir, file + ext)).find((f) => existsSync(f));
+    if (!found) throw await unknownLayout(options.mapping, dir);
+    file = found;
+  }
+  const layout = await loadCsvLayout(file, mappings);
+  return { mappings, layout, ...(validator ? { validator } : {}) };
+}
+
+async function unknownLayout(id: string, dir: string): Promise<Error> {
+  const ids = await readdir(dir).then(
+    (names) => names.filter((n) => /\.ya?ml$/i.test(n)).map((n) => n.replace(/\.ya?ml$/i, '')),
+    () => [],
+  );
+  const known = ids.length ? `layouts there: ${ids.sort().join(', ')}` : 'no layouts there';
+  return adapterError(ErrorCode.CsvUnknownLayout, IssueType.NotSupported, `no layout '${id}' (${known})`, {
+    file: dir,
+  });
 }
 
 /**
@@ -37,4 +109,5 @@ export const realStages: Stages = {
     };
     return mod.loadValidator(options);
   },
+  loadCsvImport,
 };
