@@ -3,6 +3,7 @@ import { normalizeError } from '../errors/outcomes.ts';
 import { runCheckMappings } from './commands/check-mappings.ts';
 import { DEFAULT_CASES_DIR, runConformanceCommand } from './commands/conformance.ts';
 import { runConvert } from './commands/convert.ts';
+import { runImport, type ImportCommandOptions } from './commands/import.ts';
 import { runMessages } from './commands/messages.ts';
 import { runReplay } from './commands/replay.ts';
 import { runServe, processStopSignal } from './commands/serve.ts';
@@ -71,6 +72,26 @@ function buildProgram(ctx: CliContext, setExit: (code: number) => void): Command
     .action(async (file: string, opts: { out?: string; validate: boolean; receivedAt?: string }, cmd: Command) => {
       setExit(await runConvert({ file, ...opts, ...dirs(cmd) }, io, stages));
     });
+
+  program
+    .command('import')
+    .description('import a CSV export: map, validate and deliver its rows as transaction Bundles, streaming')
+    .argument('<file>', 'CSV file')
+    .requiredOption('--mapping <layout>', 'layout file, or the id of a layout in <mappings>/csv/')
+    .option('--dry-run', 'map and validate only: deliver and write nothing but the errors file', false)
+    .option('--out <dir>', 'write each Bundle as <basename>-<nnnn>.json instead of delivering')
+    .option('--strict', 'refuse the whole file at the first bad row: nothing is delivered or written', false)
+    .option('--errors <file>', 'errors CSV for rejected rows (default <basename>.errors.csv beside the file)')
+    .option('--received-at <iso>', 'when the file was received (Provenance.recorded); default now')
+    .option('--bundle-size <n>', 'most entries per Bundle (default 500)')
+    .option('--no-validate', 'skip validating the produced resources')
+    .option('--json', 'print the summary as JSON on stdout', false)
+    .option('--data <dir>', 'data directory of the embedded FHIR server (env STUDYBRIDGE_DATA_DIR, default ./data)')
+    .option('--config <file>', 'YAML or JSON config file for the FHIR server (env STUDYBRIDGE_CONFIG)')
+    .action(
+      async (file: string, opts: Omit<ImportCommandOptions, 'file' | 'mappingsDir' | 'profilesDir'>, cmd: Command) =>
+        setExit(await runImport({ file, ...opts, ...dirs(cmd) }, io, stages, { env })),
+    );
 
   program
     .command('check-mappings')
