@@ -40,9 +40,9 @@ export function checkReferences(m: Mappings): OperationOutcomeIssue[] {
   }
 
   for (const [name, template] of m.templates) {
-    walkTemplate(template, `templates/${name}.yaml:`, (where, key, value) => {
+    walkTemplate(template, `templates/${name}.yaml:`, (where, key, value, node) => {
       if (!KNOWN_DIRECTIVES.has(key)) return bad(where, `unknown directive '${key}'`);
-      if ((key === '$from' || key === '$each') && ![value].flat().every(isHl7Path)) {
+      if ((key === '$from' || key === '$each' || key === '$key') && ![value].flat().every(isHl7Path)) {
         return bad(where, `invalid HL7 path in ${key}`);
       }
       if (key === '$as' && !(String(value) in converters)) return bad(where, `unknown converter '${String(value)}'`);
@@ -51,6 +51,11 @@ export function checkReferences(m: Mappings): OperationOutcomeIssue[] {
       }
       if ((key === '$ref' || key === '$refs') && value !== '*' && !ruleNames.has(String(value))) {
         return bad(where, `'${String(value)}' is not a resource rule of any message manifest`);
+      }
+      if (key === '$lookup') {
+        if (!('$key' in node)) return bad(where, '$lookup needs a $key');
+        if (!m.lookups.has(String(value)))
+          return bad(where, `unknown lookup '${String(value)}' (known: ${[...m.lookups.keys()].join(', ') || 'none'})`);
       }
       if (key === '$format') {
         for (const [, ph] of String(value).matchAll(PLACEHOLDER)) {
@@ -92,7 +97,11 @@ export function checkReferences(m: Mappings): OperationOutcomeIssue[] {
   return issues.filter((i) => i.severity === 'error');
 }
 
-function walkTemplate(node: unknown, where: string, visit: (where: string, key: string, value: unknown) => void): void {
+function walkTemplate(
+  node: unknown,
+  where: string,
+  visit: (where: string, key: string, value: unknown, node: object) => void,
+): void {
   if (Array.isArray(node)) {
     node.forEach((n, i) => walkTemplate(n, `${where}/${i}`, visit));
     return;
@@ -100,7 +109,7 @@ function walkTemplate(node: unknown, where: string, visit: (where: string, key: 
   if (!node || typeof node !== 'object') return;
   for (const [key, value] of Object.entries(node)) {
     const here = `${where}/${key}`;
-    if (key.startsWith('$')) visit(here, key, value);
+    if (key.startsWith('$')) visit(here, key, value, node);
     // Conditions are data, not templates; their fields are checked by shape here.
     if (key === '$when') continue;
     if (key === '$choose' && Array.isArray(value)) {
@@ -109,7 +118,7 @@ function walkTemplate(node: unknown, where: string, visit: (where: string, key: 
     }
     if (key === '$args' && value && typeof value === 'object') {
       for (const [k, p] of Object.entries(value)) {
-        if (![p].flat().every(isHl7Path)) visit(`${here}/${k}`, '$from', p);
+        if (![p].flat().every(isHl7Path)) visit(`${here}/${k}`, '$from', p, value);
       }
       continue;
     }

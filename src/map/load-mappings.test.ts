@@ -77,6 +77,15 @@ describe('loadMappings', () => {
     );
   });
 
+  it('When a template looks up an unknown set or gives no key, then both are named', async () => {
+    const d = await copyWith({
+      'templates/Lookups.yaml': 'a: { $lookup: no-such-set, $key: CTI.1.1 }\nb: { $lookup: no-such-set }\n',
+    });
+    const joined = (await problems(d)).join('\n');
+    expect(joined).toMatch(/templates\/Lookups\.yaml:\/a\/\$lookup :: unknown lookup 'no-such-set'/);
+    expect(joined).toMatch(/templates\/Lookups\.yaml:\/b\/\$lookup :: \$lookup needs a \$key/);
+  });
+
   it('When the directory does not exist, then that is the one problem', async () => {
     expect((await problems(path.join(tmpdir(), 'sb-does-not-exist'))).join()).toMatch(/cannot be read/);
   });

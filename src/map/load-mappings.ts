@@ -198,5 +198,6 @@ function indexFiles(dir: string, files: LoadedFile[], issues: OperationOutcomeIs
     codingSystems,
     codingSystemPatterns,
     codeSystems,
+    lookups: new Map(),
   };
 }

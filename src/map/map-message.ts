@@ -124,13 +124,15 @@ function indexOf(manifest: MessageManifest): ManifestIndex {
 }
 
 interface MutableInstance extends ResourceInstance {
+  readonly scope: Map<string, Hl7Segment>;
   companions: Hl7Segment[];
 }
 
 /**
  * Walks the segments once, keeping for each segment ID the segment "in force" (the manifest's `context` says which
- * segments end when another starts, and which header an order segment claims), and plans one resource instance per
- * rule whose trigger segment appears. Companion segments (NTE) attach to the instances of the segment before them.
+ * segments end when another starts, which header an order segment claims, and which later segments a segment looks
+ * ahead to), and plans one resource instance per rule whose trigger segment appears and whose `when` holds.
+ * Companion segments (NTE) attach to the instances of the segment before them.
  */
 function planInstances(base: MessageContext, manifest: MessageManifest): MutableInstance[] {
   const { message, sender } = base;
@@ -139,6 +141,8 @@ function planInstances(base: MessageContext, manifest: MessageManifest): Mutable
   const claimed = new Set<Hl7Segment>();
   const uuidAt = messageUuids(`${sender.id}|${message.controlId}`);
   const instances: MutableInstance[] = [];
+  // Lookahead: segment ID awaited → the instances waiting for it, with the segment ID whose group they belong to.
+  const awaiting = new Map<string, { inst: MutableInstance; owner: string }[]>();
   let previous: MutableInstance[] = [];
   for (const seg of message.segments) {
     const rules = bySegment.get(seg.id);
@@ -150,31 +154,44 @@ function planInstances(base: MessageContext, manifest: MessageManifest): Mutable
       }
     }
     const ctxRule = manifest.context[seg.id];
-    for (const r of ctxRule?.resets ?? []) scope.delete(r);
+    const resets = ctxRule?.resets ?? [];
+    for (const r of resets) scope.delete(r);
+    // A segment that resets an owner ends the owner's group: what its instances still await never came.
+    for (const [id, list] of awaiting) {
+      const open = list.filter((w) => !resets.includes(w.owner));
+      awaiting.set(id, open);
+    }
     if (ctxRule?.claims) {
       const header = scope.get(ctxRule.claims);
       if (header && claimed.has(header)) scope.delete(ctxRule.claims);
       else if (header) claimed.add(header);
     }
     scope.set(seg.id, seg);
+    for (const w of awaiting.get(seg.id) ?? []) w.inst.scope.set(seg.id, seg);
+    awaiting.delete(seg.id);
     previous = [];
     for (const { rule, position } of rules ?? []) {
-      const snapshot = new Map(scope);
       const inst: MutableInstance = {
         rule,
         segment: seg,
-        scope: snapshot,
+        scope: new Map(scope),
         fullUrl: `urn:uuid:${uuidAt(seg.index * 64 + position)}`,
         companions: [],
         sources: new Map(),
       };
-      if (rule.when && !evaluateCondition(rule.when, { ...base, segment: seg, scope: snapshot, instance: inst }))
-        continue;
+      for (const id of ctxRule?.lookahead ?? []) {
+        if (!scope.has(id)) awaiting.set(id, [...(awaiting.get(id) ?? []), { inst, owner: seg.id }]);
+      }
       instances.push(inst);
       previous.push(inst);
     }
   }
-  return instances;
+  // Conditions are checked once the walk is over, so that they see the segments looked ahead to.
+  return instances.filter(
+    (inst) =>
+      !inst.rule.when ||
+      evaluateCondition(inst.rule.when, { ...base, segment: inst.segment, scope: inst.scope, instance: inst }),
+  );
 }
 
 /**

@@ -83,6 +83,7 @@ const manifest = {
         properties: {
           resets: { type: 'array', items: { type: 'string', pattern: '^[A-Z][A-Z0-9]{2}$' } },
           claims: { type: 'string', pattern: '^[A-Z][A-Z0-9]{2}$' },
+          lookahead: { type: 'array', items: { type: 'string', pattern: '^[A-Z][A-Z0-9]{2}$' }, minItems: 1 },
         },
       },
     },

@@ -53,6 +53,20 @@ export interface ResourceRule {
   duplicates?: 'same-resource';
 }
 
+/** What one segment does to the segments in force while a message is walked. */
+export interface ContextRule {
+  /** Segment IDs whose context ends when this segment starts. */
+  resets?: string[];
+  /** A header segment (ORC) this segment takes for itself, so the header serves one such segment only. */
+  claims?: string;
+  /**
+   * Segment IDs that the message structure places after this segment in its group but that qualify it (RXR after
+   * the RXA it routes, CTI at the end of an order). A segment of such an ID that comes later, before a segment
+   * that resets this one, is in force for this segment as if it had come first.
+   */
+  lookahead?: string[];
+}
+
 /** A message manifest, `mappings/messages/<TYPE>_<TRIGGER>.yaml`. */
 export interface MessageManifest {
   /** e.g. `ORU^R01`. */
@@ -60,8 +74,8 @@ export interface MessageManifest {
   description?: string;
   /** Accepted MSH-12 versions. */
   versions: string[];
-  /** Segment ID → segment IDs whose context ends when this segment starts (group structure as data). */
-  context: Record<string, { resets?: string[]; claims?: string }>;
+  /** Segment ID → how it shapes the segments in force (group structure as data); see {@link ContextRule}. */
+  context: Record<string, ContextRule>;
   resources: ResourceRule[];
 }
 
@@ -146,4 +160,16 @@ export interface Mappings {
   readonly codingSystemPatterns: readonly { pattern: RegExp; uri: string }[];
   /** Local CodeSystems shipped with the mappings (by URL), as FHIR-like objects. */
   readonly codeSystems: ReadonlyMap<string, { url: string; concepts: { code: string; display: string }[] }>;
+  /** Keyed records derived from mapping data when it loads (the study definitions), read by `$lookup`. */
+  readonly lookups: ReadonlyMap<string, Lookup>;
+}
+
+/**
+ * A set of records derived from mapping data at load time, found by a key that a template builds from message
+ * fields (`$lookup`). Keys of several parts are joined with `|`.
+ */
+export interface Lookup {
+  /** What the records are, as said in the error for a key that is not there ("a study of mappings/studies/"). */
+  readonly description: string;
+  readonly records: ReadonlyMap<string, unknown>;
 }

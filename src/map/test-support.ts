@@ -50,15 +50,19 @@ codes:
 /**
  * Copies the shipped mappings (manifests, templates, tables, units, coding systems) into a temp dir, replaces the
  * senders with two test senders and adds test analytes, then loads it.
+ * @param extra - Further files to write into the copy, by path relative to it (a test manifest and its templates).
  * @returns The mappings and a cleanup function.
  */
-export async function loadTestMappings(): Promise<{ mappings: Mappings; cleanup: () => Promise<void> }> {
+export async function loadTestMappings(
+  extra: Readonly<Record<string, string>> = {},
+): Promise<{ mappings: Mappings; cleanup: () => Promise<void> }> {
   const dir = await mkdtemp(path.join(tmpdir(), 'sb-mappings-'));
   const senders = path.join(REPO_MAPPINGS, 'senders');
   await cp(REPO_MAPPINGS, dir, { recursive: true, filter: (src) => !src.startsWith(senders) });
   await mkdir(path.join(dir, 'senders'), { recursive: true });
   for (const [name, text] of Object.entries(TEST_SENDERS)) await writeFile(path.join(dir, 'senders', name), text);
   await writeFile(path.join(dir, 'analytes', 'zz-test.yaml'), TEST_ANALYTES);
+  for (const [rel, text] of Object.entries(extra)) await writeFile(path.join(dir, rel), text);
   const mappings = await loadMappings(dir);
   return { mappings, cleanup: () => rm(dir, { recursive: true, force: true }) };
 }

@@ -6,13 +6,14 @@ import { compileCondition, type CompiledCondition } from './conditions.ts';
 import { locationOf, resolveEach, resolveFirstParsed, type FieldRef } from './field-ref.ts';
 import { parseHl7Path } from './hl7-path.ts';
 import type { EvalContext } from './map-context.ts';
+import { compileLookup } from './lookup.ts';
 import { findInGroup, findInScope, referenceTo } from './references.ts';
 
 /**
  * The directives a template object may hold. Value directives replace the object with a value; the structural
  * ones (`$when`, `$choose`, `$merge`) shape the object they sit in. See mappings/README.md for each.
  */
-export const VALUE_DIRECTIVES = ['$from', '$each', '$ref', '$refs', '$format', '$join', '$first'] as const;
+export const VALUE_DIRECTIVES = ['$from', '$each', '$ref', '$refs', '$format', '$join', '$first', '$lookup'] as const;
 /** Options that go with a value directive. */
 export const DIRECTIVE_OPTIONS = [
   '$as',
@@ -26,6 +27,8 @@ export const DIRECTIVE_OPTIONS = [
   '$sep',
   '$within',
   '$defaultSystem',
+  '$key',
+  '$get',
 ] as const;
 /** Directives that shape the object they sit in. */
 export const STRUCTURAL_DIRECTIVES = ['$when', '$choose', '$merge'] as const;
@@ -165,6 +168,8 @@ function compileValue(node: Node): Compiled {
   } else if ('$format' in node) {
     const f = compileFormat(node.$format as string);
     produce = (ctx) => f(ctx);
+  } else if ('$lookup' in node) {
+    produce = compileLookup(node);
   } else if ('$join' in node) {
     const parts = (node.$join as unknown[]).map(compileNode);
     const sep = (node.$sep as string | undefined) ?? '';
@@ -185,7 +190,7 @@ function compileValue(node: Node): Compiled {
   const fallback = node.$default;
   const hasDefault = '$default' in node;
   const required = node.$required === true;
-  const what = describe(node.$from ?? node.$each ?? node.$first ?? node.$join);
+  const what = describe(node.$from ?? node.$each ?? node.$first ?? node.$join ?? node.$key);
   if (!hasDefault && !required) return produce;
   return (ctx, capture) => {
     let value = produce(ctx, capture);
