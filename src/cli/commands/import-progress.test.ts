@@ -20,6 +20,15 @@ describe('import progress line', () => {
     expect(s.writes.at(-1)).toBe('\r\x1b[K6,000 rows, 2,609 rows/s, 25%, 0:07 left');
   });
 
+  it('When less than a second has passed, then no time left is guessed', () => {
+    let t = 0;
+    const s = stream(true);
+    const p = new ImportProgress(s, 1000, () => t);
+    t = 500;
+    p.bytesRead(100);
+    expect(s.writes).toEqual(['\r\x1b[K0 rows, 0 rows/s, 10%']);
+  });
+
   it('When updates come faster than four a second, then they are not drawn', () => {
     let t = 0;
     const s = stream(true);

@@ -93,7 +93,8 @@ export class ImportProgress {
     if (this.totalBytes > 0) {
       const fraction = Math.min(1, this.bytes / this.totalBytes);
       parts.push(`${Math.floor(fraction * 100)}%`);
-      if (fraction > 0 && seconds > 0) parts.push(`${clock((seconds * (1 - fraction)) / fraction)} left`);
+      // Under a second in, the rate says nothing yet about the time left.
+      if (fraction > 0 && seconds >= 1) parts.push(`${clock((seconds * (1 - fraction)) / fraction)} left`);
     }
     return parts.join(', ');
   }
