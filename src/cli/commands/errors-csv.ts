@@ -1,6 +1,7 @@
 import { createWriteStream, type WriteStream } from 'node:fs';
 import { open, rm } from 'node:fs/promises';
 import { once } from 'node:events';
+import { finished } from 'node:stream/promises';
 import path from 'node:path';
 import type { OperationOutcomeIssue } from '@medplum/fhirtypes';
 import type { CsvEncoding, CsvFormat } from '../../ingest/csv/index.ts';
@@ -56,7 +57,6 @@ export class ErrorsCsv {
   private readonly format: CsvFormat;
   private readonly lineBreak: string;
   private out: WriteStream | undefined;
-  private failure: Error | undefined;
 
   /**
    * @param file - Where to write.
@@ -87,7 +87,6 @@ export class ErrorsCsv {
     const { delimiter, quote } = this.format;
     if (!this.out) {
       this.out = createWriteStream(this.file);
-      this.out.on('error', (err) => (this.failure = err));
       const header = unitText.slice(0, unitText.length - raw.length - 1);
       await this.write(`${header}${delimiter}${quoteField(ERROR_COLUMN, delimiter, quote)}${this.lineBreak}`);
     }
@@ -101,14 +100,15 @@ export class ErrorsCsv {
     const out = this.out;
     if (!out) return;
     out.end();
-    if (!out.writableFinished) await once(out, 'finish');
-    if (this.failure) throw this.failure;
+    // Rejects with the stream's error (a missing directory, a full disk), even one raised before.
+    await finished(out);
   }
 
   private async write(text: string): Promise<void> {
-    if (this.failure) throw this.failure;
-    // Waiting for drain keeps memory flat however many rows are rejected.
-    if (!this.out!.write(encode(text, this.format.encoding))) await once(this.out!, 'drain');
+    const out = this.out!;
+    if (out.errored) throw out.errored;
+    // Waiting for drain keeps memory flat however many rows are rejected; `once` rejects on an error meanwhile.
+    if (!out.write(encode(text, this.format.encoding))) await once(out, 'drain');
   }
 }
 

@@ -298,6 +298,7 @@ describe('studybridge import', () => {
       [{ receivedAt: '2026-01-01' }, '--received-at must be an ISO 8601 instant'],
       [{ errors: WIDE }, '--errors must not be the input file'],
       [{ file: path.join(dir, 'missing.csv') }, 'no such file'],
+      [{ errors: path.join(dir, 'nowhere', 'x.csv') }, `${path.join(dir, 'nowhere')} is not a directory`],
     ];
     for (const [extra, message] of cases) {
       const { code, io } = await run(options(WIDE, 'registry-labs-wide', extra));

@@ -114,6 +114,15 @@ export async function runImport(
   } catch (err) {
     return usage(`cannot read ${options.file}: ${ioErrorText(err)}`);
   }
+  const errorsDir = path.dirname(errorsFile);
+  if (
+    !(await stat(errorsDir).then(
+      (s) => s.isDirectory(),
+      () => false,
+    ))
+  ) {
+    return usage(`cannot write ${errorsFile}: ${errorsDir} is not a directory`);
+  }
 
   const mode = options.dryRun ? ImportMode.DryRun : options.out ? ImportMode.Out : ImportMode.Deliver;
   let config: ServiceConfig | undefined;
@@ -207,7 +216,7 @@ export async function runImport(
     await errors.close();
   } catch (err) {
     say(`cannot write ${errorsFile}: ${ioErrorText(err)}`);
-    return ExitCode.Failed;
+    return ExitCode.Usage;
   }
   if (result.kind === 'refused' || result.kind === 'io-failed') {
     const code = refusedExit(result, options.file, say);
@@ -264,7 +273,8 @@ function refusedExit(
   say: (line: string) => void,
 ): ExitCode {
   if (result.kind === 'io-failed') {
-    say(`cannot import ${file}: ${ioErrorText(result.error)}`);
+    const other = result.error.path && path.resolve(result.error.path) !== path.resolve(file);
+    say(`cannot import ${file}: ${ioErrorText(result.error)}${other ? ` (${result.error.path})` : ''}`);
     return ExitCode.Usage;
   }
   const { error } = result;
