@@ -1,4 +1,5 @@
 import type { ProfileSpec } from './spec-types.ts';
+import { STUDY_PROFILE_SPECS } from './study-specs.ts';
 
 const CORE = 'http://hl7.org/fhir/StructureDefinition/';
 const LOINC = 'http://loinc.org';
@@ -114,4 +115,6 @@ export const PROFILE_SPECS: ProfileSpec[] = [
       { id: 'Patient.identifier.value', min: 1 },
     ],
   },
+  // Rosters, infusion logs and adverse-event logs.
+  ...STUDY_PROFILE_SPECS,
 ];
