@@ -1,6 +1,6 @@
 import type { Bundle, BundleEntry, Identifier, Patient, Provenance, Reference, Resource } from '@medplum/fhirtypes';
 import { conditionalUrl } from '../map/identity.ts';
-import type { MappedRow } from '../map/csv/map-row.ts';
+import type { RowWithShared } from '../map/csv/shared-resource.ts';
 import { messageUuids } from './resource-ids.ts';
 
 /** What every Bundle of one CSV import shares. */
@@ -19,14 +19,17 @@ export interface CsvBundleContext {
 
 /** One Bundle's worth of accepted rows, and the digest that names them. */
 export interface CsvChunk {
-  rows: readonly MappedRow[];
+  rows: readonly RowWithShared[];
   /** Hex digest of the rows' original text: the same rows give the same Bundle, whatever file they came in. */
   digest: string;
 }
 
-/** @returns How many entries a chunk of these rows needs: one Patient per subject, the rows' resources, one Provenance. */
-export function entriesNeeded(subjects: number, resources: number): number {
-  return subjects + resources + 1;
+/**
+ * @returns How many entries a chunk of these rows needs: one Patient per subject, one entry per distinct shared
+ *   resource, the rows' resources, one Provenance.
+ */
+export function entriesNeeded(subjects: number, resources: number, shared = 0): number {
+  return subjects + shared + resources + 1;
 }
 
 /**
@@ -35,6 +38,11 @@ export function entriesNeeded(subjects: number, resources: number): number {
  * that an HL7 feed or an earlier import wrote; every row resource is a conditional update on its business
  * identifier and points to its Patient's entry; one Provenance names the rows as the source. Entry ids are
  * name-based on the digest, so importing the same rows again gives the same Bundle.
+ *
+ * Resources that rows share (a study's ResearchStudy, a product lot's Medication) are written once per Bundle, as a
+ * conditional update on their URL, whatever the number of rows naming them; each row resource element that refers
+ * to one by that URL is pointed at its entry. A row resource that carries its own id (one whose type has no
+ * identifier search parameter, like R4 AdverseEvent) is updated by that id instead of conditionally.
  * @param chunk - The rows and their digest.
  * @param ctx - What the import's Bundles share.
  * @returns The transaction Bundle.
@@ -46,6 +54,9 @@ export function buildCsvBundle(chunk: CsvChunk, ctx: CsvBundleContext): Bundle {
   const patientEntries: BundleEntry[] = [];
   const rowEntries: BundleEntry[] = [];
   const targets: Reference[] = [];
+  const shared = new Map<string, string>();
+  const sharedEntries: BundleEntry[] = [];
+  const sharedTargets: Reference[] = [];
   for (const row of chunk.rows) {
     const patientKey = `${row.subjectSystem}|${row.subject}`;
     let patientUrl = patients.get(patientKey);
@@ -64,9 +75,27 @@ export function buildCsvBundle(chunk: CsvChunk, ctx: CsvBundleContext): Bundle {
         request: { method: 'POST', url: 'Patient', ifNoneExist: conditionalUrl('Patient', identifier).split('?')[1] },
       });
     }
-    for (const result of row.results) {
+    for (const s of row.sharedResources ?? []) {
+      if (shared.has(s.url)) continue;
       const fullUrl = `urn:uuid:${uuid(position++)}`;
-      const resource = { ...result.resource, [result.subjectElement]: { reference: patientUrl } } as Resource;
+      shared.set(s.url, fullUrl);
+      sharedEntries.push({ fullUrl, resource: s.resource, request: { method: 'PUT', url: s.url } });
+      sharedTargets.push({ reference: fullUrl });
+    }
+    for (const result of row.results) {
+      let resource = { ...result.resource, [result.subjectElement]: { reference: patientUrl } } as Resource;
+      if (row.sharedResources?.length) resource = pointAtShared(resource, shared);
+      if (resource.id) {
+        const fullUrl = `urn:uuid:${resource.id}`;
+        rowEntries.push({
+          fullUrl,
+          resource,
+          request: { method: 'PUT', url: `${resource.resourceType}/${resource.id}` },
+        });
+        targets.push({ reference: fullUrl });
+        continue;
+      }
+      const fullUrl = `urn:uuid:${uuid(position++)}`;
       const identifier = (resource as { identifier?: Identifier[] }).identifier?.[0] ?? {};
       rowEntries.push({
         fullUrl,
@@ -80,7 +109,9 @@ export function buildCsvBundle(chunk: CsvChunk, ctx: CsvBundleContext): Bundle {
   const provenance: Provenance = {
     resourceType: 'Provenance',
     id: provenanceId,
-    target: targets.length ? targets : [...patients.values()].map((reference) => ({ reference })),
+    target: targets.length
+      ? [...targets, ...sharedTargets]
+      : [...patients.values()].map((reference) => ({ reference })),
     recorded: ctx.receivedAt,
     activity: {
       coding: [{ system: 'http://terminology.hl7.org/CodeSystem/v3-DataOperation', code: 'UPDATE', display: 'revise' }],
@@ -128,6 +159,7 @@ export function buildCsvBundle(chunk: CsvChunk, ctx: CsvBundleContext): Bundle {
     timestamp: ctx.receivedAt,
     entry: [
       ...patientEntries,
+      ...sharedEntries,
       ...rowEntries,
       {
         fullUrl: `urn:uuid:${provenanceId}`,
@@ -136,4 +168,21 @@ export function buildCsvBundle(chunk: CsvChunk, ctx: CsvBundleContext): Bundle {
       },
     ],
   };
+}
+
+/**
+ * Points the top-level references of a row resource that name a shared resource by its conditional URL at that
+ * resource's entry (`study`, `medicationReference`, each `study` of a list).
+ */
+function pointAtShared(resource: Resource, shared: ReadonlyMap<string, string>): Resource {
+  const point = (value: unknown): unknown => {
+    if (Array.isArray(value)) return value.map(point);
+    const ref = (value as Reference | null)?.reference;
+    const fullUrl = typeof ref === 'string' ? shared.get(ref) : undefined;
+    return fullUrl ? { ...(value as Reference), reference: fullUrl } : value;
+  };
+  const out: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(resource))
+    out[key] = value && typeof value === 'object' ? point(value) : value;
+  return out as unknown as Resource;
 }

@@ -5,12 +5,16 @@ import type { AdapterError } from '../errors/adapter-error.ts';
 import { ErrorCode } from '../errors/error-codes.ts';
 import { adapterErrorFromIssues, isErrorIssue, issue, IssueType, normalizeError, outcome } from '../errors/outcomes.ts';
 import { readCsv, type CsvFormat } from '../ingest/csv/index.ts';
-import type { ResolvedLayout } from '../map/csv/layout-types.ts';
-import { bindLayout, mapCsvRow, type BoundLayout, type CellProblem, type MappedRow } from '../map/csv/map-row.ts';
+import { isLabLayout, type AnyResolvedLayout } from '../map/csv/layout-types.ts';
+import { bindLayout, mapCsvRow, type BoundLayout, type CellProblem } from '../map/csv/map-row.ts';
+import { mapStudyRow, studyRowIdentity } from '../map/csv/map-study-row.ts';
+import type { RowWithShared } from '../map/csv/shared-resource.ts';
+import { bindStudyLayout, type BoundStudyLayout } from '../map/csv/study-row.ts';
 import type { Mappings } from '../map/mapping-types.ts';
 import type { ResourceValidator } from '../validate/types.ts';
 import type { ConvertedMessage } from './convert-types.ts';
 import { RowKeyIndex } from './row-keys.ts';
+import { SharedResourceIndex } from './shared-index.ts';
 
 /** Column an errors CSV adds after the original columns; layouts ignore it, so a fixed errors file re-imports. */
 export const ERROR_COLUMN = 'import_error';
@@ -76,9 +80,11 @@ export interface CsvSummary {
 }
 
 interface Pending {
-  rows: MappedRow[];
+  rows: RowWithShared[];
   raws: string[];
   subjects: Set<string>;
+  /** Conditional URLs of the shared resources of the rows. */
+  shared: Set<string>;
   resources: number;
   firstLine: number;
   lastLine: number;
@@ -89,6 +95,7 @@ const emptyPending = (): Pending => ({
   rows: [],
   raws: [],
   subjects: new Set(),
+  shared: new Set(),
   resources: 0,
   firstLine: 0,
   lastLine: 0,
@@ -105,6 +112,10 @@ const VALIDATION_SUBJECT = { reference: 'urn:uuid:00000000-0000-4000-8000-000000
  * `rejected` with every problem of the row, its line and columns. An exact repeat of an earlier row is skipped;
  * a row with the identity of an earlier one but other values is rejected, as neither can be chosen silently.
  *
+ * Lab layouts map rows to Observations; study layouts (roster, infusion log, adverse-event log) to the study
+ * resources of their kind, with the resources rows share (ResearchStudy, Medication). A row whose shared resource
+ * differs from the one an earlier row of the file gave (one lot, two expiry dates) is rejected.
+ *
  * @param input - The file's bytes (or text already decoded).
  * @param layout - The resolved layout.
  * @param deps - Mappings and validator.
@@ -115,7 +126,7 @@ const VALIDATION_SUBJECT = { reference: 'urn:uuid:00000000-0000-4000-8000-000000
  */
 export async function* convertCsv(
   input: AsyncIterable<Uint8Array | string>,
-  layout: ResolvedLayout,
+  layout: AnyResolvedLayout,
   deps: CsvConvertDeps,
   options: CsvConvertOptions = {},
 ): AsyncGenerator<CsvEvent, CsvSummary> {
@@ -144,6 +155,8 @@ export async function* convertCsv(
   const seen = new RowKeyIndex();
   const validatedShapes = new Map<string, OperationOutcomeIssue[]>();
   let bound: BoundLayout | undefined;
+  let studyBound: BoundStudyLayout | undefined;
+  const sharedSeen = new SharedResourceIndex();
   let headerText = '';
   let errorColumn = -1;
   let namedIndexes: number[] = [];
@@ -204,14 +217,17 @@ export async function* convertCsv(
     if (item.kind === 'header') {
       errorColumn = item.names.indexOf(ERROR_COLUMN);
       const names = errorColumn < 0 ? item.names : item.names.filter((_, i) => i !== errorColumn);
-      const b = bindLayout(layout, deps.mappings, names);
+      const b = isLabLayout(layout)
+        ? bindLayout(layout, deps.mappings, names)
+        : bindStudyLayout(layout, deps.mappings, names);
       if (!b.ok) {
         throw adapterErrorFromIssues(
           ErrorCode.CsvHeaderMismatch,
           b.problems.map((p) => issue('error', IssueType.Structure, p.reason, { csv: place(item.line, p.column) })),
         );
       }
-      bound = b.bound;
+      if ('scope' in b.bound) studyBound = b.bound;
+      else bound = b.bound;
       namedIndexes = [...layout.namedColumns].map((n) => b.bound.at.get(n) ?? -1);
       headerText = item.names
         .filter((_, i) => i !== errorColumn)
@@ -235,12 +251,12 @@ export async function* convertCsv(
     }
     const fields = errorColumn < 0 ? item.fields : item.fields.filter((_, i) => i !== errorColumn);
     const raw = errorColumn < 0 ? item.raw : rawWithout(item.fields, errorColumn, layout);
-    const mapped = mapCsvRow(bound!, fields);
+    const mapped = studyBound ? mapStudyRow(studyBound, fields) : mapCsvRow(bound!, fields);
     if (!mapped.ok) {
       yield reject(line, raw, ErrorCode.CsvInvalidRow, rowIssues(line, mapped.problems));
       continue;
     }
-    const row = mapped.row;
+    const row: RowWithShared = mapped.row;
     // Only the columns the layout reads count: the same results with another site or comment are the same row.
     const earlier = seen.see(row.rowKey, line, valuesOf(fields, namedIndexes));
     if (earlier?.same) {
@@ -249,13 +265,23 @@ export async function* convertCsv(
       continue;
     }
     if (earlier) {
+      const same = isLabLayout(layout)
+        ? `same subject and ${layout.layout.visit ? 'visit' : 'date'}${layout.kind === 'labs-long' ? ' and test' : ''}`
+        : studyRowIdentity(layout.kind);
       yield reject(line, raw, ErrorCode.CsvDuplicateRow, [
         issue(
           'error',
           IssueType.Duplicate,
-          `same subject and ${layout.layout.visit ? 'visit' : 'date'}${layout.kind === 'labs-long' ? ' and test' : ''} as line ${earlier.line}, with different values; neither is chosen silently`,
+          `${same} as line ${earlier.line}, with different values; neither is chosen silently`,
           { csv: place(line) },
         ),
+      ]);
+      continue;
+    }
+    const conflict = sharedSeen.conflict(row, line);
+    if (conflict) {
+      yield reject(line, raw, ErrorCode.CsvInvalidRow, [
+        issue('error', IssueType.Value, conflict, { csv: place(line) }),
       ]);
       continue;
     }
@@ -272,9 +298,14 @@ export async function* convertCsv(
       pending.warnings.push(...found);
     }
     const newSubject = pending.subjects.has(row.subject) ? 0 : 1;
+    const newShared = row.sharedResources?.filter((r) => !pending.shared.has(r.url)).length ?? 0;
     if (
       pending.rows.length > 0 &&
-      entriesNeeded(pending.subjects.size + newSubject, pending.resources + row.results.length) > maxEntries
+      entriesNeeded(
+        pending.subjects.size + newSubject,
+        pending.resources + row.results.length,
+        pending.shared.size + newShared,
+      ) > maxEntries
     ) {
       const event = flush();
       if (event) yield event;
@@ -283,10 +314,13 @@ export async function* convertCsv(
     pending.rows.push(row);
     pending.raws.push(raw);
     pending.subjects.add(row.subject);
+    for (const r of row.sharedResources ?? []) pending.shared.add(r.url);
     pending.resources += row.results.length;
     pending.lastLine = line;
   }
-  if (!bound) throw adapterErrorFromIssues(ErrorCode.CsvEmpty, [issue('error', IssueType.Structure, 'no header')]);
+  if (!bound && !studyBound) {
+    throw adapterErrorFromIssues(ErrorCode.CsvEmpty, [issue('error', IssueType.Structure, 'no header')]);
+  }
   const last = flush();
   if (last) yield last;
   return summary;
@@ -300,7 +334,7 @@ export async function* convertCsv(
  */
 export async function convertCsvAll(
   input: Uint8Array | string,
-  layout: ResolvedLayout,
+  layout: AnyResolvedLayout,
   deps: CsvConvertDeps,
   options: CsvConvertOptions = {},
 ): Promise<{ results: ConvertedMessage[]; summary?: CsvSummary; error?: AdapterError }> {
@@ -332,7 +366,7 @@ async function* once(input: Uint8Array | string): AsyncGenerator<Uint8Array | st
  * three quarters of the import's time.
  */
 function validateRow(
-  row: MappedRow,
+  row: RowWithShared,
   validator: ResourceValidator,
   line: number,
   byShape: Map<string, OperationOutcomeIssue[]>,
@@ -377,7 +411,7 @@ export function quoteField(value: string, delimiter: string, quote: string): str
 }
 
 /** A row's text without the errors column of a re-imported errors file. */
-function rawWithout(fields: readonly string[], skip: number, layout: ResolvedLayout): string {
+function rawWithout(fields: readonly string[], skip: number, layout: AnyResolvedLayout): string {
   const { delimiter, quote } = layout.layout.format;
   return fields
     .filter((_, i) => i !== skip)

@@ -7,6 +7,7 @@
 import { LocalCodesSchema } from '../mapping-schema.ts';
 import { CSV_DELIMITERS, CSV_ENCODINGS } from '../../ingest/csv/csv-types.ts';
 import { CSV_DATE_FORMATS, DEFAULT_MISSING, LayoutKind } from './layout-types.ts';
+import { StudyLayoutKind } from './study-layout-types.ts';
 
 const nonEmpty = { type: 'string', minLength: 1 } as const;
 const kebab = { type: 'string', pattern: '^[a-z0-9]+(-[a-z0-9]+)*$' } as const;
@@ -25,7 +26,8 @@ export const CsvLayoutSchema = {
   properties: {
     id: kebab,
     description: nonEmpty,
-    kind: { enum: Object.values(LayoutKind) },
+    // Study kinds are checked against their own schema; listed here so that an unknown kind's message names them.
+    kind: { enum: [...Object.values(LayoutKind), ...Object.values(StudyLayoutKind)] },
     source: kebab,
     format: {
       type: 'object',

@@ -6,8 +6,9 @@
  */
 import type { CsvDelimiter, CsvFormat } from '../../ingest/csv/csv-types.ts';
 import type { Analyte } from '../mapping-types.ts';
+import type { ResolvedStudyLayout } from './study-layout-types.ts';
 
-/** What a layout describes. Lab layouts only for now; infusion logs and rosters are later kinds. */
+/** What a lab layout describes. Study layouts (rosters, infusion logs, adverse events) are `StudyLayoutKind`s. */
 export const LayoutKind = {
   /** One row per subject and visit, one column per analyte. */
   LabsWide: 'labs-wide',
@@ -138,3 +139,14 @@ export type ResolvedLayout = ResolvedWideLayout | ResolvedLongLayout;
 
 /** The loaded layouts by id. */
 export type CsvLayouts = ReadonlyMap<string, ResolvedLayout>;
+
+/** A resolved layout of any kind: a lab layout, or a study layout (roster, infusion log, adverse-event log). */
+export type AnyResolvedLayout = ResolvedLayout | ResolvedStudyLayout;
+
+/** The loaded layouts of every kind by id. */
+export type AnyCsvLayouts = ReadonlyMap<string, AnyResolvedLayout>;
+
+/** @returns Whether a resolved layout is a lab layout (wide or long) rather than a study layout. */
+export function isLabLayout(layout: AnyResolvedLayout): layout is ResolvedLayout {
+  return layout.kind === LayoutKind.LabsWide || layout.kind === LayoutKind.LabsLong;
+}

@@ -9,26 +9,56 @@ import type { Analyte, Mappings } from '../mapping-types.ts';
 import { resolveUnit } from '../units.ts';
 import { deepFreeze } from '../deep-freeze.ts';
 import { readYamlData } from '../yaml-data.ts';
-import { TIMEZONE_PATTERN } from '../mapping-schema.ts';
+import { readStudies } from '../study/load-studies.ts';
+import type { Studies } from '../study/study-types.ts';
+import { checkLayoutBasics, columnNamer, LAYOUT_FILE } from './layout-common.ts';
 import { CsvLayoutSchema } from './layout-schema.ts';
 import {
+  isLabLayout,
   LayoutKind,
+  type AnyCsvLayouts,
+  type AnyResolvedLayout,
   type CsvLayout,
   type CsvLayouts,
   type ResolvedColumn,
   type ResolvedLayout,
   type ResolvedLocalCode,
 } from './layout-types.ts';
+import { resolveStudyLayout } from './resolve-study-layout.ts';
+import { StudyLayoutSchema } from './study-layout-schema.ts';
+import { StudyLayoutKind, type StudyCsvLayout } from './study-layout-types.ts';
 
-const LAYOUT_FILE = /\.ya?ml$/;
-const TIMEZONE = new RegExp(TIMEZONE_PATTERN);
-const ABSOLUTE_URI = /^[A-Za-z][A-Za-z0-9+.-]*:\S+$/;
+/** Where study definitions are, relative to the mappings directory. */
+const STUDIES_DIR = 'studies';
+const STUDY_KINDS: ReadonlySet<unknown> = new Set(Object.values(StudyLayoutKind));
 
 let compiled: ValidateFunction | undefined;
 
+/**
+ * The layout schema for a file: lab layouts and study layouts have schemas of their own, chosen by `kind` (a file
+ * of an unknown kind meets the lab schema, whose message lists every kind).
+ */
 function validator(): ValidateFunction {
-  compiled ??= new Ajv({ allErrors: true, strict: true, useDefaults: true }).compile(CsvLayoutSchema);
+  if (compiled) return compiled;
+  const ajv = new Ajv({ allErrors: true, strict: true, useDefaults: true });
+  const lab = ajv.compile(CsvLayoutSchema);
+  const study = ajv.compile(StudyLayoutSchema);
+  const pick = (data: unknown): ValidateFunction =>
+    STUDY_KINDS.has((data as { kind?: unknown } | null)?.kind) ? study : lab;
+  const dispatch = ((data: unknown) => {
+    const v = pick(data);
+    const ok = v(data);
+    dispatch.errors = v.errors;
+    return ok;
+  }) as ValidateFunction;
+  compiled = dispatch;
   return compiled;
+}
+
+/** Layouts read from files, before study layouts are resolved (they need the studies, read only if any exists). */
+interface ReadLayout {
+  rel: string;
+  data: CsvLayout | StudyCsvLayout;
 }
 
 /**
@@ -40,6 +70,22 @@ function validator(): ValidateFunction {
  * @throws AdapterError `mapping.invalid` with one issue per problem of every file (`file:/json/pointer`), all at once.
  */
 export async function loadCsvLayouts(dir: string, mappings: Mappings): Promise<CsvLayouts> {
+  const all = await loadCsvLayoutSet(dir, mappings);
+  return Object.freeze(new Map([...all].filter((e): e is [string, ResolvedLayout] => isLabLayout(e[1]))));
+}
+
+/**
+ * Like {@link loadCsvLayouts}, with the study layouts too (rosters, infusion logs, adverse-event logs), each
+ * resolved against its study in `<mappings>/studies`. Problems of the study definitions are reported with those of
+ * the layouts, all at once.
+ * @param dir - The layouts directory, normally `mappings/csv`.
+ * @param mappings - The loaded mapping set; its `dir` locates the studies.
+ * @param studies - The studies, when the caller has loaded them; default: read from `<mappings.dir>/studies` when
+ *   a layout needs them.
+ * @returns Every resolved layout by id, frozen.
+ * @throws AdapterError `mapping.invalid` with one issue per problem of every file, all at once.
+ */
+export async function loadCsvLayoutSet(dir: string, mappings: Mappings, studies?: Studies): Promise<AnyCsvLayouts> {
   let names: string[];
   try {
     const entries = await readdir(dir, { withFileTypes: true });
@@ -55,13 +101,19 @@ export async function loadCsvLayouts(dir: string, mappings: Mappings): Promise<C
     );
   }
   const issues: OperationOutcomeIssue[] = [];
-  const layouts = new Map<string, ResolvedLayout>();
+  const read: ReadLayout[] = [];
   for (const name of names) {
-    const resolved = await loadFile(path.join(dir, name), name, mappings, issues);
+    const data = await readFile_(path.join(dir, name), name, issues);
+    if (data) read.push({ rel: name, data });
+  }
+  const resolvedStudies = await studiesFor(read, dir, mappings, issues, studies);
+  const layouts = new Map<string, AnyResolvedLayout>();
+  for (const { rel, data } of read) {
+    const resolved = resolveAny(data, rel, mappings, resolvedStudies, issues);
     if (!resolved) continue;
     if (layouts.has(resolved.layout.id)) {
       issues.push(
-        issue('error', IssueType.Duplicate, `duplicate layout id '${resolved.layout.id}'`, { file: `${name}:/id` }),
+        issue('error', IssueType.Duplicate, `duplicate layout id '${resolved.layout.id}'`, { file: `${rel}:/id` }),
       );
       continue;
     }
@@ -80,19 +132,46 @@ export async function loadCsvLayouts(dir: string, mappings: Mappings): Promise<C
  * @throws AdapterError `mapping.invalid` with one issue per problem (`file:/json/pointer`), all at once.
  */
 export async function loadCsvLayout(file: string, mappings: Mappings): Promise<ResolvedLayout> {
+  const resolved = await loadAnyCsvLayout(file, mappings);
+  if (!isLabLayout(resolved)) {
+    throw adapterErrorFromIssues(ErrorCode.MappingInvalid, [
+      issue('error', IssueType.NotSupported, `a ${resolved.kind} layout, where a lab layout is expected`, {
+        file: `${file}:/kind`,
+      }),
+    ]);
+  }
+  return resolved;
+}
+
+/**
+ * Reads one layout file of any kind, checks it like {@link loadCsvLayoutSet} does and returns it resolved.
+ * @param file - Path of the layout file; its name without `.yaml` must be the layout's id.
+ * @param mappings - The loaded mapping set; its `dir` locates the studies.
+ * @param studies - The studies, when the caller has loaded them.
+ * @returns The resolved layout, frozen.
+ * @throws AdapterError `mapping.invalid` with one issue per problem, all at once.
+ */
+export async function loadAnyCsvLayout(
+  file: string,
+  mappings: Mappings,
+  studies?: Studies,
+): Promise<AnyResolvedLayout> {
   const issues: OperationOutcomeIssue[] = [];
-  const resolved = await loadFile(file, file, mappings, issues);
+  const data = await readFile_(file, file, issues);
+  const resolvedStudies = data
+    ? await studiesFor([{ rel: file, data }], path.dirname(file), mappings, issues, studies)
+    : undefined;
+  const resolved = data && resolvedStudies && resolveAny(data, file, mappings, resolvedStudies, issues);
   if (!resolved || issues.length) throw adapterErrorFromIssues(ErrorCode.MappingInvalid, issues);
   return resolved;
 }
 
-/** Parses, validates and resolves one file; problems go to `issues`, named `${rel}:…`. */
-async function loadFile(
+/** Parses and validates one file; problems go to `issues`, named `${rel}:…`. */
+async function readFile_(
   file: string,
   rel: string,
-  mappings: Mappings,
   issues: OperationOutcomeIssue[],
-): Promise<ResolvedLayout | undefined> {
+): Promise<ReadLayout['data'] | undefined> {
   let text: string;
   try {
     text = await readFile(file, 'utf8');
@@ -100,9 +179,39 @@ async function loadFile(
     issues.push(issue('fatal', IssueType.NotSupported, 'CSV layout file cannot be read', { file: rel }));
     return undefined;
   }
-  const data = readYamlData(text, rel, validator(), issues);
-  if (data === undefined) return undefined;
-  return resolveLayout(data as CsvLayout, rel, mappings, issues);
+  return readYamlData(text, rel, validator(), issues) as ReadLayout['data'] | undefined;
+}
+
+function isStudyData(data: ReadLayout['data']): data is StudyCsvLayout {
+  return STUDY_KINDS.has(data.kind);
+}
+
+/**
+ * The studies the layouts need: those given, else `<mappings.dir>/studies` read only when a study layout is among
+ * them (its problems named relative to the layouts directory, like the layouts').
+ */
+async function studiesFor(
+  read: readonly ReadLayout[],
+  layoutsDir: string,
+  mappings: Mappings,
+  issues: OperationOutcomeIssue[],
+  given: Studies | undefined,
+): Promise<Studies> {
+  if (given || !read.some((r) => isStudyData(r.data))) return given ?? new Map();
+  const dir = path.join(mappings.dir, STUDIES_DIR);
+  return readStudies(dir, mappings, issues, { required: true, label: path.relative(layoutsDir, dir) || '.' });
+}
+
+function resolveAny(
+  data: ReadLayout['data'],
+  rel: string,
+  mappings: Mappings,
+  studies: Studies,
+  issues: OperationOutcomeIssue[],
+): AnyResolvedLayout | undefined {
+  return isStudyData(data)
+    ? resolveStudyLayout(data, rel, studies, issues)
+    : resolveLayout(data, rel, mappings, issues);
 }
 
 /**
@@ -120,24 +229,10 @@ function resolveLayout(
     issues.push(issue('error', type, reason, { file: `${rel}:${pointer}` }));
   };
 
-  const expectedId = path.basename(rel).replace(LAYOUT_FILE, '');
-  if (layout.id !== expectedId) bad('/id', `id '${layout.id}' must equal the file name '${expectedId}'`);
-  if (!TIMEZONE.test(layout.timezone)) {
-    bad('/timezone', `timezone '${layout.timezone}' is neither Z nor ±HH:MM (-14:00 to +14:00)`);
-  }
-  if (!ABSOLUTE_URI.test(layout.subject.system) || !URL.canParse(layout.subject.system)) {
-    bad('/subject/system', `'${layout.subject.system}' is not an absolute URI`);
-  }
-  if (layout.format.quote === layout.format.delimiter) bad('/format/quote', 'the quote character is the delimiter');
+  checkLayoutBasics(layout, rel, bad);
 
   // Every column the layout names, trimmed, with the pointer that named it first.
-  const named = new Map<string, string>();
-  const nameColumn = (column: string, pointer: string): void => {
-    const key = column.trim();
-    const first = named.get(key);
-    if (first) bad(pointer, `column '${key}' is already named at ${first}`, IssueType.Duplicate);
-    else named.set(key, pointer);
-  };
+  const { name: nameColumn, named } = columnNamer(bad);
   nameColumn(layout.subject.column, '/subject/column');
   if (layout.visit) nameColumn(layout.visit.column, '/visit/column');
   nameColumn(layout.date.column, '/date/column');
