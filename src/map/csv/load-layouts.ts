@@ -63,10 +63,12 @@ interface ReadLayout {
 
 /**
  * Reads every layout file (`*.yaml`, `*.yml`) directly in `dir`, checks each against the layout schema (applying
- * defaults) and against the mapping set, and returns them resolved, by id.
+ * defaults) and against the mapping set, and returns the lab layouts resolved, by id. Study layouts are checked too
+ * (a broken one is reported like a broken lab layout) but not returned: callers that know them use
+ * {@link loadCsvLayoutSet}.
  * @param dir - The layouts directory, normally `mappings/csv`.
  * @param mappings - The loaded mapping set (analytes, unit aliases).
- * @returns The resolved layouts by id, frozen.
+ * @returns The resolved lab layouts by id, frozen.
  * @throws AdapterError `mapping.invalid` with one issue per problem of every file (`file:/json/pointer`), all at once.
  */
 export async function loadCsvLayouts(dir: string, mappings: Mappings): Promise<CsvLayouts> {

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { mapRosterRow } from './map-roster-row.ts';
+import { bindStudyLayout } from './study-row.ts';
 import { cells, useStudyFixture } from './study-test-support.ts';
 
 const f = useStudyFixture();
@@ -77,6 +78,24 @@ describe('mapRosterRow', () => {
     const wrong = mapRosterRow(bound, cells('T-0103,R-009,completed,UC-MSC,2025-03-03,'));
     expect(wrong.ok ? [] : wrong.problems).toEqual([
       { column: 'allocation', reason: "arm 'UC-MSC' is not one of the layout's values" },
+    ]);
+  });
+});
+
+describe('mapRosterRow without an arm table', () => {
+  it('When the layout maps no arm texts, then a cell must be an arm name of the study', () => {
+    const base = f.layout('safety-rct-roster');
+    const plain = {
+      ...base,
+      layout: { ...base.layout, roster: { ...base.layout.roster!, assignedArm: { column: 'randomized_arm' } } },
+    };
+    const b = bindStudyLayout(plain, f.mappings, HEADER.split(','));
+    if (!b.ok) throw new Error('bind');
+    const ok = mapRosterRow(b.bound, cells('S-010,SZ,randomized,Placebo,,2021-04-01,,'));
+    expect(ok.ok && ok.row.results[0]?.resource).toMatchObject({ assignedArm: 'Placebo' });
+    const bad = mapRosterRow(b.bound, cells('S-011,SZ,randomized,placebo,,2021-04-01,,'));
+    expect(bad.ok ? [] : bad.problems).toEqual([
+      { column: 'randomized_arm', reason: "'placebo' is not an arm of study 'uc-msc-safety-rct' (hUC-MSC, Placebo)" },
     ]);
   });
 });
