@@ -3,7 +3,7 @@ import { readdir } from 'node:fs/promises';
 import path from 'node:path';
 import { ErrorCode } from '../errors/error-codes.ts';
 import { adapterError, IssueType } from '../errors/outcomes.ts';
-import type { ResolvedLayout } from '../map/csv/layout-types.ts';
+import type { AnyResolvedLayout } from '../map/csv/layout-types.ts';
 import type { Mappings } from '../map/mapping-types.ts';
 import type { ConverterOptions } from '../pipeline/create-converter.ts';
 import type { ConvertFn } from '../pipeline/convert-types.ts';
@@ -40,7 +40,7 @@ export interface CsvImportOptions {
 /** What a CSV import needs, loaded once. */
 export interface CsvImportParts {
   mappings: Mappings;
-  layout: ResolvedLayout;
+  layout: AnyResolvedLayout;
   /** Present when asked for. */
   validator?: ResourceValidator;
 }
@@ -57,7 +57,7 @@ const LAYOUT_PATH = /\.ya?ml$|[\\/]/i;
  *   layout file (naming the ids there are), `profile.invalid` for the profiles.
  */
 export async function loadCsvImport(options: CsvImportOptions): Promise<CsvImportParts> {
-  const [{ loadMappings }, { loadCsvLayout }] = await Promise.all([
+  const [{ loadMappings }, { loadAnyCsvLayout }] = await Promise.all([
     import('../map/load-mappings.ts'),
     import('../map/csv/load-layouts.ts'),
   ]);
@@ -72,7 +72,7 @@ export async function loadCsvImport(options: CsvImportOptions): Promise<CsvImpor
     if (!found) throw await unknownLayout(options.mapping, dir);
     file = found;
   }
-  const layout = await loadCsvLayout(file, mappings);
+  const layout = await loadAnyCsvLayout(file, mappings);
   return { mappings, layout, ...(validator ? { validator } : {}) };
 }
 

@@ -5,8 +5,8 @@
  */
 import { access } from 'node:fs/promises';
 import path from 'node:path';
-import type { CsvLayouts } from '../map/csv/layout-types.ts';
-import { loadCsvLayouts } from '../map/csv/load-layouts.ts';
+import type { AnyCsvLayouts } from '../map/csv/layout-types.ts';
+import { loadCsvLayoutSet } from '../map/csv/load-layouts.ts';
 import type { Mappings } from '../map/mapping-types.ts';
 import { convertCsvAll, type CsvConvertDeps } from '../pipeline/convert-csv.ts';
 import type { CsvCaseConvertFn } from './case-kinds.ts';
@@ -22,13 +22,13 @@ export const LAYOUTS_SUBDIR = 'csv';
  * @returns The layouts by id (empty without a layouts folder).
  * @throws AdapterError `mapping.invalid` listing every problem of every layout.
  */
-export async function loadCaseLayouts(mappingsDir: string, mappings: Mappings): Promise<CsvLayouts> {
+export async function loadCaseLayouts(mappingsDir: string, mappings: Mappings): Promise<AnyCsvLayouts> {
   const dir = path.join(mappingsDir, LAYOUTS_SUBDIR);
   const present = await access(dir).then(
     () => true,
     () => false,
   );
-  return present ? loadCsvLayouts(dir, mappings) : new Map();
+  return present ? loadCsvLayoutSet(dir, mappings) : new Map();
 }
 
 /**
@@ -36,7 +36,7 @@ export async function loadCaseLayouts(mappingsDir: string, mappings: Mappings): 
  * @param deps - Mappings and validator, as the service converts with them.
  * @returns A conversion of whole CSV files by layout id, for `csvCaseKind`.
  */
-export function layoutCaseConverter(layouts: CsvLayouts, deps: CsvConvertDeps): CsvCaseConvertFn {
+export function layoutCaseConverter(layouts: AnyCsvLayouts, deps: CsvConvertDeps): CsvCaseConvertFn {
   return async (input, layoutId, options) => {
     const layout = layouts.get(layoutId);
     if (!layout) {

@@ -7,7 +7,7 @@ import { readFileSync } from 'node:fs';
 import { pino } from 'pino';
 import { ErrorCode } from '../errors/error-codes.ts';
 import { adapterError, IssueType } from '../errors/outcomes.ts';
-import type { CsvLayout, ResolvedLayout } from '../map/csv/layout-types.ts';
+import { isLabLayout, type CsvLayout, type ResolvedLayout } from '../map/csv/layout-types.ts';
 import { loadMappings } from '../map/load-mappings.ts';
 import type { Logger } from '../observe/logger.ts';
 import { MemoryMessageStore } from '../store/memory-message-store.ts';
@@ -24,12 +24,14 @@ export const LONG = 'trial-labs-long';
  * @returns The real mappings, validator and layouts; `layouts` is a fresh mutable Map, so a test can swap a
  *   layout for a variant (and back, to replay with the fixed one).
  */
-export async function loadCsvTestDeps(): Promise<CsvDeps & { layouts: Map<string, ResolvedLayout> }> {
+export async function loadCsvTestDeps(): Promise<Omit<CsvDeps, 'layouts'> & { layouts: Map<string, ResolvedLayout> }> {
   const [mappings, validator] = await Promise.all([
     loadMappings('mappings'),
     loadValidator({ profilesDir: 'profiles' }),
   ]);
-  const layouts = new Map((await loadLayoutsIfPresent('mappings', mappings))!);
+  // The lab layouts: the tests vary those; study layouts have tests of their own.
+  const all = (await loadLayoutsIfPresent('mappings', mappings))!;
+  const layouts = new Map([...all].filter((e): e is [string, ResolvedLayout] => isLabLayout(e[1])));
   return { mappings, validator, layouts };
 }
 

@@ -3,8 +3,8 @@ import path from 'node:path';
 import type { AdapterError } from '../errors/adapter-error.ts';
 import { ErrorCode } from '../errors/error-codes.ts';
 import { adapterError, IssueType, normalizeError } from '../errors/outcomes.ts';
-import { loadCsvLayouts } from '../map/csv/load-layouts.ts';
-import type { CsvLayouts, ResolvedLayout } from '../map/csv/layout-types.ts';
+import { loadCsvLayoutSet } from '../map/csv/load-layouts.ts';
+import type { AnyCsvLayouts, AnyResolvedLayout } from '../map/csv/layout-types.ts';
 import type { Mappings } from '../map/mapping-types.ts';
 import type { Logger } from '../observe/logger.ts';
 import type { Metrics } from '../observe/metrics.ts';
@@ -27,7 +27,7 @@ const CSV_TYPE_PREFIX = 'CSV/';
 
 /** What converting CSV needs, loaded once: the layouts by id, the mapping set and the validator. */
 export interface CsvDeps extends CsvConvertDeps {
-  layouts: CsvLayouts;
+  layouts: AnyCsvLayouts;
 }
 
 /** What happened to one received CSV file. */
@@ -45,7 +45,11 @@ export interface CsvReceiveResult {
 }
 
 /** Converts a CSV file with a layout and commits every Bundle and rejected row to the store. */
-export type ReceiveCsv = (raw: Uint8Array, layout: ResolvedLayout, transport: Transport) => Promise<CsvReceiveResult>;
+export type ReceiveCsv = (
+  raw: Uint8Array,
+  layout: AnyResolvedLayout,
+  transport: Transport,
+) => Promise<CsvReceiveResult>;
 
 /** What {@link createCsvReceiver} wires together. */
 export interface CsvReceiverDeps {
@@ -181,7 +185,7 @@ export function csvLayoutOf(record: Pick<StoredMessage, 'messageType'>): string 
  * @param layouts - The layouts loaded.
  * @returns `csv.unknown-layout`, naming the layouts that exist.
  */
-export function unknownLayoutError(id: string | undefined, layouts: CsvLayouts): AdapterError {
+export function unknownLayoutError(id: string | undefined, layouts: AnyCsvLayouts): AdapterError {
   const known = [...layouts.keys()].sort((a, b) => a.localeCompare(b));
   const choices = known.length ? `known layouts: ${known.join(', ')}` : 'no CSV layouts are configured';
   const asked = id === undefined ? 'no CSV layout given (?mapping=<layout id>)' : `unknown CSV layout '${id}'`;
@@ -225,7 +229,10 @@ export async function reconvertCsv(
  * @returns The layouts by id, or undefined when the directory does not exist.
  * @throws AdapterError `mapping.invalid` with every problem of every layout file.
  */
-export async function loadLayoutsIfPresent(mappingsDir: string, mappings: Mappings): Promise<CsvLayouts | undefined> {
+export async function loadLayoutsIfPresent(
+  mappingsDir: string,
+  mappings: Mappings,
+): Promise<AnyCsvLayouts | undefined> {
   const dir = path.join(mappingsDir, CSV_LAYOUTS_DIR);
   try {
     await stat(dir);
@@ -233,5 +240,5 @@ export async function loadLayoutsIfPresent(mappingsDir: string, mappings: Mappin
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
     // Anything else (permissions, …) is reported by the loader with the directory's name.
   }
-  return loadCsvLayouts(dir, mappings);
+  return loadCsvLayoutSet(dir, mappings);
 }

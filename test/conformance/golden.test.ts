@@ -10,7 +10,7 @@ import { realStages } from '../../src/cli/stages.ts';
 import { csvCaseKind } from '../../src/conformance/case-kinds.ts';
 import { layoutCaseConverter, loadCaseLayouts } from '../../src/conformance/csv-layout-cases.ts';
 import { discoverCases, failureDetails, hl7CaseKind, runCase } from '../../src/conformance/index.ts';
-import type { CsvLayouts } from '../../src/map/csv/layout-types.ts';
+import type { AnyCsvLayouts } from '../../src/map/csv/layout-types.ts';
 import { loadMappings } from '../../src/map/load-mappings.ts';
 import type { ConvertFn } from '../../src/pipeline/convert-types.ts';
 import type { ResourceValidator } from '../../src/validate/types.ts';
@@ -31,7 +31,7 @@ const loadStages = (): Promise<[ConvertFn, ResourceValidator]> =>
     realStages.loadValidator({ profilesDir: dirs.profilesDir }),
   ]));
 
-let csv: Promise<{ layouts: CsvLayouts; convert: ReturnType<typeof layoutCaseConverter> }> | undefined;
+let csv: Promise<{ layouts: AnyCsvLayouts; convert: ReturnType<typeof layoutCaseConverter> }> | undefined;
 const loadCsv = () =>
   (csv ??= (async () => {
     const [mappings, [, validator]] = await Promise.all([loadMappings(dirs.mappingsDir), loadStages()]);

@@ -2,7 +2,7 @@ import type { OperationOutcome, OperationOutcomeIssue } from '@medplum/fhirtypes
 import express, { Router } from 'express';
 import { ErrorCode } from '../../errors/error-codes.ts';
 import { issue, IssueType, outcome } from '../../errors/outcomes.ts';
-import type { CsvLayouts } from '../../map/csv/layout-types.ts';
+import type { AnyCsvLayouts } from '../../map/csv/layout-types.ts';
 import type { CsvSummary } from '../../pipeline/convert-csv.ts';
 import { withErrorCode } from '../../pipeline/receive.ts';
 import { unknownLayoutError, type CsvReceiveResult, type ReceiveCsv } from '../../pipeline/receive-csv.ts';
@@ -15,7 +15,7 @@ export const CSV_MEDIA_TYPES = ['text/csv', 'application/csv', 'text/plain'] as 
 /** What the route needs. */
 export interface CsvRouteDeps {
   receiveCsv: ReceiveCsv;
-  layouts: CsvLayouts;
+  layouts: AnyCsvLayouts;
   maxBodyBytes: number;
 }
 

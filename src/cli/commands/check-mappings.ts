@@ -1,7 +1,7 @@
 import path from 'node:path';
 import type { OperationOutcomeIssue } from '@medplum/fhirtypes';
 import { isAdapterError } from '../../errors/adapter-error.ts';
-import type { CsvLayouts } from '../../map/csv/layout-types.ts';
+import type { AnyCsvLayouts } from '../../map/csv/layout-types.ts';
 import type { Mappings } from '../../map/mapping-types.ts';
 import { CSV_LAYOUTS_DIR, loadLayoutsIfPresent } from '../../pipeline/receive-csv.ts';
 import { ExitCode } from '../exit-code.ts';
@@ -67,7 +67,7 @@ export async function runCheckMappings(options: CheckMappingsOptions, io: CliIo,
       'csv layouts',
       layoutsDir,
       layouts,
-      (l) => describeLayouts(l as CsvLayouts),
+      (l) => describeLayouts(l as AnyCsvLayouts),
       (i) => underDir(i, layoutsDir),
     );
   }
@@ -78,7 +78,7 @@ export async function runCheckMappings(options: CheckMappingsOptions, io: CliIo,
 }
 
 /** @returns The layouts loaded, `registry-labs-wide (labs-wide), …`. */
-function describeLayouts(layouts: CsvLayouts): string {
+function describeLayouts(layouts: AnyCsvLayouts): string {
   const ids = [...layouts.values()].map((l) => `${l.layout.id} (${l.kind})`);
   return ids.length ? ids.join(', ') : 'no layout files';
 }

@@ -5,7 +5,7 @@ import { discoverCases } from '../../conformance/discover-cases.ts';
 import { formatCaseResult, formatSummary } from '../../conformance/format-report.ts';
 import { toJUnitXml } from '../../conformance/junit.ts';
 import { runConformance, type ConformanceReport } from '../../conformance/run-conformance.ts';
-import type { CsvLayouts } from '../../map/csv/layout-types.ts';
+import type { AnyCsvLayouts } from '../../map/csv/layout-types.ts';
 import type { Mappings } from '../../map/mapping-types.ts';
 import type { ConvertFn } from '../../pipeline/convert-types.ts';
 import type { ResourceValidator } from '../../validate/types.ts';
@@ -122,7 +122,7 @@ async function loadCsvSetup(mappingsDir: string, stages: Stages) {
     stages.loadMappings(mappingsDir) as Promise<Mappings>,
     import('../../conformance/csv-layout-cases.ts'),
   ]);
-  const layouts: CsvLayouts = await cases.loadCaseLayouts(mappingsDir, mappings);
+  const layouts: AnyCsvLayouts = await cases.loadCaseLayouts(mappingsDir, mappings);
   return { mappings, layouts, layoutCaseConverter: cases.layoutCaseConverter };
 }
 
