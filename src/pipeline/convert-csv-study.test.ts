@@ -113,7 +113,7 @@ describe('convertCsv with study layouts', () => {
     const { results, summary } = await convert('safety-rct-infusions', [...lines, lines[1], changed].join('\n'));
     expect(summary).toMatchObject({ rowsDuplicate: 1, rowsRejected: 1 });
     expect(reasons(results)).toEqual([
-      'line 18: same subject and infusion as line 2, with different values; neither is chosen silently',
+      'line 18: same subject and infusion as line 2, with different values: line 2 is kept and this row is not imported; correct the file and import it again',
     ]);
   });
 

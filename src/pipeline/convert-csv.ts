@@ -257,6 +257,16 @@ export async function* convertCsv(
       continue;
     }
     const row: RowWithShared = mapped.row;
+    // Validated before it counts as seen: a row that is not imported is never the "earlier line" of a duplicate.
+    let warnings: OperationOutcomeIssue[] = [];
+    if (validator) {
+      const found = validateRow(row, validator, line, validatedShapes);
+      if (found.some(isErrorIssue)) {
+        yield reject(line, raw, ErrorCode.ValidateInvalid, found.filter(isErrorIssue));
+        continue;
+      }
+      warnings = found;
+    }
     // Only the columns the layout reads count: the same results with another site or comment are the same row.
     const earlier = seen.see(row.rowKey, line, valuesOf(fields, namedIndexes));
     if (earlier?.same) {
@@ -272,7 +282,7 @@ export async function* convertCsv(
         issue(
           'error',
           IssueType.Duplicate,
-          `${same} as line ${earlier.line}, with different values; neither is chosen silently`,
+          `${same} as line ${earlier.line}, with different values: line ${earlier.line} is kept and this row is not imported; correct the file and import it again`,
           { csv: place(line) },
         ),
       ]);
@@ -289,14 +299,6 @@ export async function* convertCsv(
       summary.rowsWithoutValues++;
       continue;
     }
-    if (validator) {
-      const found = validateRow(row, validator, line, validatedShapes);
-      if (found.some(isErrorIssue)) {
-        yield reject(line, raw, ErrorCode.ValidateInvalid, found.filter(isErrorIssue));
-        continue;
-      }
-      pending.warnings.push(...found);
-    }
     const newSubject = pending.subjects.has(row.subject) ? 0 : 1;
     const newShared = row.sharedResources?.filter((r) => !pending.shared.has(r.url)).length ?? 0;
     if (
@@ -312,6 +314,7 @@ export async function* convertCsv(
     }
     if (pending.rows.length === 0) pending.firstLine = line;
     pending.rows.push(row);
+    pending.warnings.push(...warnings);
     pending.raws.push(raw);
     pending.subjects.add(row.subject);
     for (const r of row.sharedResources ?? []) pending.shared.add(r.url);
