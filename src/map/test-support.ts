@@ -5,6 +5,7 @@ import { parseMessage } from '../parse/hl7v2/index.ts';
 import type { Hl7Message } from '../parse/hl7v2/types.ts';
 import { loadMappings } from './load-mappings.ts';
 import type { Mappings } from './mapping-types.ts';
+import type { EvalContext, ResourceInstance } from './template/map-context.ts';
 
 const REPO_MAPPINGS = path.resolve(import.meta.dirname, '../../mappings');
 
@@ -78,4 +79,29 @@ export function oru(
   msh = 'MSH|^~\\&|STRICT|HOSP|SB|SB|20261121083000+0800||ORU^R01^ORU_R01|MSG1|P|2.5.1',
 ): Hl7Message {
   return parseMessage([msh, ...segments].join('\r'));
+}
+
+/**
+ * A context for evaluating a template against one segment, without a manifest: the segment is current and in
+ * scope, the sender is the first of the mappings.
+ * @param mappings - The mappings (their lookups, tables and aliases are read).
+ * @param segment - The segment, pipe-delimited, after a standard MSH.
+ * @returns The context.
+ */
+export function segmentContext(mappings: Mappings, segment: string): EvalContext {
+  const message = parseMessage(['MSH|^~\\&|STRICT|HOSP|SB|SB|20261121083000||ZZZ^Z01|M1|P|2.5.1', segment].join('\r'));
+  const seg = message.segments[1]!;
+  return {
+    message,
+    mappings,
+    sender: mappings.senders[0]!,
+    receivedAt: '2026-01-01T00:00:00Z',
+    defaultZone: 'Z',
+    instances: [],
+    unmapped: [],
+    lookups: new Map(),
+    segment: seg,
+    scope: new Map([[seg.id, seg]]),
+    instance: {} as ResourceInstance,
+  };
 }

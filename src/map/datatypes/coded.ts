@@ -20,7 +20,8 @@ export const cweToCodeableConcept: Converter = (ref, ctx, directive) => {
   const original = componentAt(ref, 9).trim();
   const text = !isEmpty(original) ? original : undefined;
   if (!codings.length) {
-    const plain = textAt(ref).trim();
+    // No code: the text component (`^withdrew consent`), else whatever the field holds.
+    const plain = componentAt(ref, 2).trim() || textAt(ref).trim();
     return text ? { text } : isEmpty(plain) ? undefined : { text: plain };
   }
   return { coding: codings, ...(text ? { text } : {}) } satisfies CodeableConcept;
