@@ -23,6 +23,12 @@ export function significantDigits(text: string): number {
   return text.replace(/^[+-]/, '').replace('.', '').replace(/^0+/, '').length || 1;
 }
 
+/**
+ * What a value is converted for: an analyte of the catalogue, or (with no `id`) a unit a template asks for, such
+ * as the millions of cells of an infusion dose.
+ */
+export type QuantityTarget = Partial<Pick<Analyte, 'id' | 'conversions' | 'molarMass'>> & Pick<Analyte, 'unit'>;
+
 /** Outcome of {@link canonicalQuantity}: the Quantity, or why the value cannot be put in the canonical unit. */
 export type CanonicalQuantity = { ok: true; quantity: Quantity } | { ok: false; reason: string };
 
@@ -39,7 +45,7 @@ export type CanonicalQuantity = { ok: true; quantity: Quantity } | { ok: false; 
 export function canonicalQuantity(
   n: Num,
   unit: SentUnit,
-  analyte: Analyte | undefined,
+  analyte: QuantityTarget | undefined,
   canonicalBase: string,
 ): CanonicalQuantity {
   const target = analyte?.unit;
@@ -53,7 +59,7 @@ export function canonicalQuantity(
       },
     };
   }
-  const context = `(analyte '${analyte?.id}', canonical unit ${target})`;
+  const context = analyte?.id ? `(analyte '${analyte.id}', canonical unit ${target})` : `(wanted unit ${target})`;
   if (!unit.ucum) {
     const why = unit.original
       ? `unit '${unit.original}' is not UCUM and has no alias`

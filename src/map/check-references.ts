@@ -25,11 +25,19 @@ export function checkReferences(m: Mappings): OperationOutcomeIssue[] {
     issues.push(issue('error', IssueType.Value, reason, { file }));
   };
 
+  const unknownLookup = (where: string, name: string): void =>
+    bad(where, `unknown lookup '${name}' (known: ${[...m.lookups.keys()].join(', ') || 'none'})`);
+  const checkCondition = (cond: unknown, where: string): void =>
+    forEachLookupCondition(cond, where, (at, name) => {
+      if (!m.lookups.has(name)) unknownLookup(at, name);
+    });
+
   const ruleNames = new Set<string>();
   for (const [type, manifest] of m.manifests) {
     const file = `messages/${type.replace('^', '_')}.yaml`;
     manifest.resources.forEach((rule, i) => {
       ruleNames.add(rule.name);
+      if (rule.when) checkCondition(rule.when, `${file}:/resources/${i}/when`);
       if (!m.templates.has(rule.template))
         bad(`${file}:/resources/${i}/template`, `unknown template '${rule.template}'`);
       rule.companions?.forEach((c, j) => {
@@ -52,10 +60,16 @@ export function checkReferences(m: Mappings): OperationOutcomeIssue[] {
       if ((key === '$ref' || key === '$refs') && value !== '*' && !ruleNames.has(String(value))) {
         return bad(where, `'${String(value)}' is not a resource rule of any message manifest`);
       }
+      if (key === '$unit' && !validUcum(String(value)))
+        return bad(where, `'${String(value)}' is not a valid UCUM code`);
+      if (key === '$as' && value === 'quantity' && !('$unit' in node)) return bad(where, "'quantity' needs a $unit");
       if (key === '$lookup') {
         if (!('$key' in node)) return bad(where, '$lookup needs a $key');
-        if (!m.lookups.has(String(value)))
-          return bad(where, `unknown lookup '${String(value)}' (known: ${[...m.lookups.keys()].join(', ') || 'none'})`);
+        if (!m.lookups.has(String(value))) return unknownLookup(where, String(value));
+      }
+      if (key === '$when') checkCondition(value, where);
+      if (key === '$choose' && Array.isArray(value)) {
+        value.forEach((b: { when?: unknown }, i) => b.when && checkCondition(b.when, `${where}/${i}/when`));
       }
       if (key === '$format') {
         for (const [, ph] of String(value).matchAll(PLACEHOLDER)) {
@@ -124,4 +138,15 @@ function walkTemplate(
     }
     walkTemplate(value, here, visit);
   }
+}
+
+/** Calls `visit` for every `lookup` condition inside a condition (through `all`, `any` and `not`). */
+function forEachLookupCondition(cond: unknown, where: string, visit: (where: string, name: string) => void): void {
+  if (!cond || typeof cond !== 'object') return;
+  const c = cond as Record<string, unknown>;
+  if (typeof c.lookup === 'string') visit(`${where}/lookup`, c.lookup);
+  for (const key of ['all', 'any'] as const) {
+    if (Array.isArray(c[key])) c[key].forEach((x, i) => forEachLookupCondition(x, `${where}/${key}/${i}`, visit));
+  }
+  if (c.not) forEachLookupCondition(c.not, `${where}/not`, visit);
 }

@@ -43,14 +43,25 @@ export function conditionalUrl(type: string, id: Identifier): string {
   return prefix + escapeToken(id.value ?? '');
 }
 
+/**
+ * @returns The request that writes a resource by its business identifier: a conditional update, or, for a rule
+ *   that asks for it, a conditional create that leaves an existing resource as it is.
+ */
+function requestFor(mode: RequestMode, type: string, identifier: Identifier): BundleEntryRequest {
+  const url = conditionalUrl(type, identifier);
+  return mode === RequestMode.ConditionalCreate
+    ? { method: 'POST', url: type, ifNoneExist: url.slice(url.indexOf('?') + 1) }
+    : { method: 'PUT', url };
+}
+
 function where(inst: ResourceInstance): string {
   return formatLocation(inst.segment.at());
 }
 
 /**
  * Gives every resource its transaction request so that resending never duplicates: a conditional update on its
- * business identifier (`identifier[0]`, built by the template from message content), or, for resources without an
- * identifier element (Provenance), an update to a name-based id. Two resources of one message with the same
+ * business identifier (`identifier[0]`, built by the template from message content) or, where the rule says so, a
+ * conditional create on it; for resources without an identifier element (Provenance), an update to a name-based id. Two resources of one message with the same
  * business identifier are told apart by the rule's `disambiguateBy` field (the OBX set ID), else rejected: they
  * are never silently merged.
  * @param built - Resources with the instance each came from.
@@ -65,10 +76,12 @@ export function assignRequests(
   warnings: OperationOutcomeIssue[],
 ): PlannedEntry[] {
   const out: PlannedEntry[] = [];
+  // By conditional URL: entries with the same business identifier, whatever their request.
   const byUrl = new Map<string, PlannedEntry[]>();
   for (const { instance, resource } of built) {
     const type = resource.resourceType;
-    if ((instance.rule.request ?? RequestMode.ConditionalUpdate) === RequestMode.UpdateById) {
+    const mode = instance.rule.request ?? RequestMode.ConditionalUpdate;
+    if (mode === RequestMode.UpdateById) {
       const id = deterministicUuid(
         `${base.sender.id}|${base.message.controlId}|${instance.rule.name}|${instance.segment.index}`,
       );
@@ -100,11 +113,12 @@ export function assignRequests(
     const entry: PlannedEntry = {
       fullUrl: instance.fullUrl,
       resource,
-      request: { method: 'PUT', url: conditionalUrl(type, identifier) },
+      request: requestFor(mode, type, identifier),
       instance,
     };
     out.push(entry);
-    byUrl.set(entry.request.url as string, [...(byUrl.get(entry.request.url as string) ?? []), entry]);
+    const key = conditionalUrl(type, identifier);
+    byUrl.set(key, [...(byUrl.get(key) ?? []), entry]);
   }
   const aliases = new Map<string, string>();
   for (const group of byUrl.values()) {
@@ -190,7 +204,7 @@ function disambiguate(group: PlannedEntry[], base: MessageContext, out: PlannedE
     out[out.indexOf(e)] = {
       ...e,
       resource: updated,
-      request: { method: 'PUT', url: conditionalUrl(res.resourceType, identifier) },
+      request: requestFor(e.instance.rule.request ?? RequestMode.ConditionalUpdate, res.resourceType, identifier),
     };
   });
 }

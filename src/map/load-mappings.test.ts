@@ -77,11 +77,14 @@ describe('loadMappings', () => {
     );
   });
 
-  it('When a template looks up an unknown set or gives no key, then both are named', async () => {
+  it('When a template looks up an unknown set, in a directive or a condition, or gives no key, then each is named', async () => {
     const d = await copyWith({
-      'templates/Lookups.yaml': 'a: { $lookup: no-such-set, $key: CTI.1.1 }\nb: { $lookup: no-such-set }\n',
+      'templates/Lookups.yaml':
+        'a: { $lookup: no-such-set, $key: CTI.1.1 }\nb: { $lookup: no-such-set }\n' +
+        'c: { $when: { not: { lookup: other-set, key: CTI.1.1, equals: x } }, $from: CTI.1 }\n',
     });
     const joined = (await problems(d)).join('\n');
+    expect(joined).toMatch(/templates\/Lookups\.yaml:\/c\/\$when\/not\/lookup :: unknown lookup 'other-set'/);
     expect(joined).toMatch(/templates\/Lookups\.yaml:\/a\/\$lookup :: unknown lookup 'no-such-set'/);
     expect(joined).toMatch(/templates\/Lookups\.yaml:\/b\/\$lookup :: \$lookup needs a \$key/);
   });

@@ -111,7 +111,9 @@ function indexOf(manifest: MessageManifest): ManifestIndex {
   let index = indexes.get(manifest);
   if (!index) {
     const bySegment = new Map<string, { rule: ResourceRule; position: number }[]>();
-    const used = new Set<string>(['MSH', ...Object.keys(manifest.context)]);
+    // A segment looked ahead to is there to be read, like the segments rules are triggered by.
+    const lookedAhead = Object.values(manifest.context).flatMap((c) => c.lookahead ?? []);
+    const used = new Set<string>(['MSH', ...Object.keys(manifest.context), ...lookedAhead]);
     manifest.resources.forEach((rule, position) => {
       bySegment.set(rule.segment, [...(bySegment.get(rule.segment) ?? []), { rule, position }]);
       used.add(rule.segment);
@@ -240,12 +242,11 @@ export function mapMessage(message: Hl7Message, mappings: Mappings, options: Map
   const planned = errors.length ? [] : assignRequests(built, base, errors, identityWarnings);
   if (errors.length) {
     const first = errors[0] as AdapterError;
-    throw errors.length === 1
-      ? first
-      : adapterErrorFromIssues(
-          first.code,
-          errors.flatMap((e) => e.outcome.issue ?? []),
-        );
+    // Several resources read the same field (every rule on a CTI reads CTI-1): one problem is reported once.
+    const issues = [
+      ...new Map(errors.flatMap((e) => e.outcome.issue ?? []).map((i) => [JSON.stringify(i), i])).values(),
+    ];
+    throw issues.length === 1 ? first : adapterErrorFromIssues(first.code, issues);
   }
   const warnings: OperationOutcomeIssue[] = base.unmapped
     .filter((u) => u.action === 'passed-through')

@@ -4,6 +4,8 @@
  * naming an unknown table) live in `check-references.ts`.
  */
 
+import { RequestMode } from './mapping-types.ts';
+
 const hl7Path = { type: 'string', pattern: '^[A-Z][A-Z0-9]{2}(\\.[1-9][0-9]*){1,3}$' } as const;
 const uri = { type: 'string', pattern: '^(https?://|urn:(oid|uuid):)\\S+$' } as const;
 const nonEmpty = { type: 'string', minLength: 1 } as const;
@@ -50,6 +52,17 @@ const condition = {
       additionalProperties: false,
     },
     { type: 'object', required: ['mapped'], properties: { mapped: hl7Path }, additionalProperties: false },
+    {
+      type: 'object',
+      required: ['lookup', 'key', 'equals'],
+      properties: {
+        lookup: { type: 'string', minLength: 1 },
+        key: { anyOf: [hl7Path, { type: 'array', items: hl7Path, minItems: 1 }] },
+        get: { type: 'string', minLength: 1 },
+        equals: { anyOf: [{ type: 'string' }, { type: 'number' }, { type: 'boolean' }] },
+      },
+      additionalProperties: false,
+    },
     {
       type: 'object',
       required: ['all'],
@@ -100,7 +113,7 @@ const manifest = {
           resource: { type: 'string', pattern: '^[A-Z][A-Za-z]+$' },
           template: nonEmpty,
           when: { $ref: 'condition' },
-          request: { enum: ['conditional-update', 'update-by-id'] },
+          request: { enum: Object.values(RequestMode) },
           disambiguateBy: hl7Path,
           duplicates: { const: 'same-resource' },
           companions: {

@@ -14,6 +14,7 @@ export type Condition =
   | { field: string; notNull: true }
   | { field: string; isNull: true }
   | { mapped: string }
+  | { lookup: string; key: string | string[]; get?: string; equals: string | number | boolean }
   | { all: Condition[] }
   | { any: Condition[] }
   | { not: Condition };
@@ -24,6 +25,11 @@ export const RequestMode = {
   ConditionalUpdate: 'conditional-update',
   /** `PUT Type/<deterministic id>`: for resources without an identifier element (Provenance). */
   UpdateById: 'update-by-id',
+  /**
+   * `POST Type` with `ifNoneExist: identifier=system|value`: creates the resource only when none has the business
+   * identifier, never overwriting one that a more complete source wrote (a roster's ResearchSubject with its arms).
+   */
+  ConditionalCreate: 'conditional-create',
 } as const;
 /** One of {@link RequestMode}. */
 export type RequestMode = (typeof RequestMode)[keyof typeof RequestMode];
@@ -42,7 +48,7 @@ export interface ResourceRule {
   when?: Condition;
   /** Segments that directly follow the trigger segment and feed an element of the same resource (NTE → note). */
   companions?: { segment: string; element: string; template: string }[];
-  /** How the transaction entry is requested; default conditional update on `identifier[0]`. */
+  /** How the transaction entry is requested; default conditional update on `identifier[0]` (see {@link RequestMode}). */
   request?: RequestMode;
   /** When two resources of this rule get the same business identifier: append this field to tell them apart. */
   disambiguateBy?: string;
@@ -169,7 +175,12 @@ export interface Mappings {
  * fields (`$lookup`). Keys of several parts are joined with `|`.
  */
 export interface Lookup {
-  /** What the records are, as said in the error for a key that is not there ("a study of mappings/studies/"). */
+  /** What the records are, as said in the error for a key that is not there ("study defined in mappings/studies"). */
   readonly description: string;
   readonly records: ReadonlyMap<string, unknown>;
+  /**
+   * The set the first part of a key of several parts must be a key of (a visit's study): a key whose first part is
+   * not is reported as that set's miss, so an unknown study is one problem, not one per set that names it.
+   */
+  readonly within?: string;
 }

@@ -1,7 +1,7 @@
 import { cweToCodeableConcept, cweToCoding, labCode } from './coded.ts';
 import type { Converter } from './converter.ts';
 import { toDate, toDateTime, toInstant } from './dates.ts';
-import { labQuantity, labReferenceRange, labStructuredNumeric } from './lab-quantity.ts';
+import { labQuantity, labReferenceRange, labStructuredNumeric, unitQuantity } from './lab-quantity.ts';
 import {
   cxToIdentifier,
   eiToIdentifier,
@@ -43,4 +43,5 @@ export const converters: Readonly<Record<string, Converter>> = Object.freeze({
   'lab-quantity': labQuantity,
   'lab-structured-numeric': labStructuredNumeric,
   'lab-reference-range': labReferenceRange,
+  quantity: unitQuantity,
 });

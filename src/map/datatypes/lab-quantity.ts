@@ -4,7 +4,13 @@ import { adapterError, IssueType } from '../../errors/outcomes.ts';
 import { parseHl7Number } from '../../parse/hl7v2/hl7-number.ts';
 import { lookupObservationCode } from '../code-lookup.ts';
 import type { Analyte } from '../mapping-types.ts';
-import { canonicalQuantity, significantDigits, type Num, type SentUnit } from '../canonical-quantity.ts';
+import {
+  canonicalQuantity,
+  significantDigits,
+  type Num,
+  type QuantityTarget,
+  type SentUnit,
+} from '../canonical-quantity.ts';
 import { resolveUnit, validUcum } from '../units.ts';
 import { componentAt, isEmpty, locationOf, resolveFirst, textAt, type FieldRef } from '../template/field-ref.ts';
 import type { EvalContext } from '../template/map-context.ts';
@@ -45,7 +51,13 @@ function analyteFor(ctx: EvalContext, directive: Directive): { analyte?: Analyte
  * The Quantity of an OBX value in the analyte's canonical unit (see {@link canonicalQuantity}).
  * @throws AdapterError `map.unit-conversion` when the unit is unknown or cannot be converted.
  */
-function quantity(n: Num, unit: SentUnit, analyte: Analyte | undefined, ctx: EvalContext, where: string): Quantity {
+function quantity(
+  n: Num,
+  unit: SentUnit,
+  analyte: QuantityTarget | undefined,
+  ctx: EvalContext,
+  where: string,
+): Quantity {
   const r = canonicalQuantity(n, unit, analyte, ctx.mappings.settings.canonicalBase);
   if (r.ok) return r.quantity;
   throw adapterError(ErrorCode.MapUnitConversion, IssueType.Value, r.reason, { hl7: unit.location ?? where });
@@ -68,6 +80,19 @@ export const labQuantity: Converter = (ref, ctx, directive) => {
   const n = requireNum(text, ref);
   const { analyte, defaultUnit } = analyteFor(ctx, directive);
   return quantity(n, sentUnit(ctx, directive, defaultUnit), analyte, ctx, locationOf(ref));
+};
+
+/**
+ * NM → Quantity in the UCUM unit the directive names (`$unit`): as sent when the unit sent (`$args.unit`, through
+ * the unit aliases) is that unit, else converted by UCUM unit algebra with the value as sent kept in
+ * `original-quantity`, as lab values are. For amounts that are not lab results, such as the cells of an infusion
+ * (RXA-6 in the unit of RXA-7). A unit that is missing or does not convert is an error at the unit field.
+ */
+export const unitQuantity: Converter = (ref, ctx, directive) => {
+  const text = textAt(ref).trim();
+  if (isEmpty(text)) return undefined;
+  const target = { unit: directive.$unit as string };
+  return quantity(requireNum(text, ref), sentUnit(ctx, directive), target, ctx, locationOf(ref));
 };
 
 const SN_COMPARATORS = new Set(['', '=', '<', '>', '<=', '>=', '<>']);

@@ -2,14 +2,15 @@ import type { Condition } from '../mapping-types.ts';
 import { lookupObservationCode } from '../code-lookup.ts';
 import { isEmpty, resolveFirstParsed, textAt } from './field-ref.ts';
 import { parseHl7Path } from './hl7-path.ts';
+import { compileLookup, pick } from './lookup.ts';
 import type { EvalContext } from './map-context.ts';
 
 /** A condition compiled once into a predicate over the evaluation context. */
 export type CompiledCondition = (ctx: EvalContext) => boolean;
 
 /**
- * Compiles a condition from the closed vocabulary (`equals`, `in`, `notNull`, `isNull`, `mapped`, `all`, `any`,
- * `not`). There is deliberately no expression language: mapping files stay data.
+ * Compiles a condition from the closed vocabulary (`equals`, `in`, `notNull`, `isNull`, `mapped`, `lookup`, `all`,
+ * `any`, `not`). There is deliberately no expression language: mapping files stay data.
  * @param cond - The condition.
  * @returns The predicate.
  */
@@ -25,6 +26,12 @@ export function compileCondition(cond: Condition): CompiledCondition {
   if ('not' in cond) {
     const inner = compileCondition(cond.not);
     return (ctx) => !inner(ctx);
+  }
+  if ('lookup' in cond) {
+    // A record that is not there does not hold the value: the condition is false, and reports nothing.
+    const find = compileLookup({ $lookup: cond.lookup, $key: cond.key }, { quiet: true });
+    const path = cond.get?.split('.') ?? [];
+    return (ctx) => pick(find(ctx, {}), path) === cond.equals;
   }
   if ('mapped' in cond) {
     const paths = [parseHl7Path(cond.mapped)];

@@ -6,7 +6,7 @@ import { compileCondition, type CompiledCondition } from './conditions.ts';
 import { locationOf, resolveEach, resolveFirstParsed, type FieldRef } from './field-ref.ts';
 import { parseHl7Path } from './hl7-path.ts';
 import type { EvalContext } from './map-context.ts';
-import { compileLookup } from './lookup.ts';
+import { compileLookup, pick } from './lookup.ts';
 import { findInGroup, findInScope, referenceTo } from './references.ts';
 
 /**
@@ -29,6 +29,7 @@ export const DIRECTIVE_OPTIONS = [
   '$defaultSystem',
   '$key',
   '$get',
+  '$unit',
 ] as const;
 /** Directives that shape the object they sit in. */
 export const STRUCTURAL_DIRECTIVES = ['$when', '$choose', '$merge'] as const;
@@ -186,6 +187,11 @@ function compileValue(node: Node): Compiled {
       }
       return undefined;
     };
+  }
+  if (typeof node.$get === 'string') {
+    const path = node.$get.split('.');
+    const whole = produce;
+    produce = (ctx, capture) => pick(whole(ctx, capture), path);
   }
   const fallback = node.$default;
   const hasDefault = '$default' in node;

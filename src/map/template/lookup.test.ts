@@ -1,10 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AdapterError } from '../../errors/adapter-error.ts';
-import { parseMessage } from '../../parse/hl7v2/index.ts';
 import type { Lookup, Mappings } from '../mapping-types.ts';
-import { loadTestMappings } from '../test-support.ts';
+import { loadTestMappings, segmentContext } from '../test-support.ts';
 import { evaluateTemplate } from './evaluate-template.ts';
-import type { EvalContext, ResourceInstance } from './map-context.ts';
 
 let mappings: Mappings;
 let cleanup: () => Promise<void>;
@@ -20,12 +18,11 @@ const STUDIES: Lookup = {
 const VISITS: Lookup = {
   description: 'visit of a study of the test set',
   records: new Map<string, unknown>([['STUDY-A|week-9', { code: 'week-9', day: 63 }]]),
+  within: 'test-study',
 };
 
-/** Evaluates a template against the CTI of a small message, with the two test sets as the lookups. */
+/** Evaluates a template against a CTI, with the two test sets as the lookups. */
 function evaluate(template: object, cti: string): Record<string, unknown> | undefined {
-  const message = parseMessage(['MSH|^~\\&|STRICT|HOSP|SB|SB|20261121083000||ZRA^Z01|M1|P|2.5.1', cti].join('\r'));
-  const segment = message.segments[1]!;
   const withSets: Mappings = {
     ...mappings,
     lookups: new Map([
@@ -33,20 +30,7 @@ function evaluate(template: object, cti: string): Record<string, unknown> | unde
       ['test-visit', VISITS],
     ]),
   };
-  const ctx: EvalContext = {
-    message,
-    mappings: withSets,
-    sender: mappings.senders[0]!,
-    receivedAt: '2026-01-01T00:00:00Z',
-    defaultZone: 'Z',
-    instances: [],
-    unmapped: [],
-    lookups: new Map(),
-    segment,
-    scope: new Map([['CTI', segment]]),
-    instance: {} as ResourceInstance,
-  };
-  return evaluateTemplate(template, ctx);
+  return evaluateTemplate(template, segmentContext(withSets, cti));
 }
 
 function errorOf(run: () => unknown): AdapterError {
@@ -87,7 +71,33 @@ describe('$lookup', () => {
     expect(err.outcome.issue?.[0]?.expression).toEqual(['CTI[1].3.1']);
   });
 
+  it("When the first key part is not in the set the lookup is within, then the error is that set's, at its field", () => {
+    const err = errorOf(() =>
+      evaluate({ v: { $lookup: 'test-visit', $key: ['CTI.1.1', 'CTI.3.1'] } }, 'CTI|STUDY-Z||week-9'),
+    );
+    expect(err.outcome.issue?.[0]?.diagnostics).toBe("'STUDY-Z' names no study of the test set");
+    expect(err.outcome.issue?.[0]?.expression).toEqual(['CTI[1].1.1']);
+  });
+
   it('When the path of $get leads nowhere, then nothing is produced', () => {
     expect(evaluate({ v: { $lookup: 'test-study', $key: 'CTI.1.1', $get: 'no.such' } }, 'CTI|STUDY-A')).toBeUndefined();
+  });
+});
+
+describe('lookup condition', () => {
+  const when = { lookup: 'test-visit', key: ['CTI.1.1', 'CTI.3.1'], get: 'day', equals: 63 };
+
+  it('When the record holds the value at the path, then the condition holds', () => {
+    expect(evaluate({ v: { $when: when, $from: 'CTI.3.1' } }, 'CTI|STUDY-A||week-9')).toEqual({ v: 'week-9' });
+    expect(
+      evaluate({ v: { $when: { ...when, equals: 64 }, $from: 'CTI.3.1' } }, 'CTI|STUDY-A||week-9'),
+    ).toBeUndefined();
+  });
+
+  it('When the key names no record, then the condition is false and nothing is reported', () => {
+    expect(evaluate({ v: { $when: when, $from: 'CTI.3.1' } }, 'CTI|STUDY-Z||week-9')).toBeUndefined();
+    expect(evaluate({ v: { $when: { not: when }, $from: 'CTI.3.1' } }, 'CTI|STUDY-A||week-99')).toEqual({
+      v: 'week-99',
+    });
   });
 });
