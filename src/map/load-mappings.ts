@@ -7,6 +7,8 @@ import { adapterErrorFromIssues, issue, IssueType } from '../errors/outcomes.ts'
 import { checkReferences } from './check-references.ts';
 import { deepFreeze } from './deep-freeze.ts';
 import { readYamlData } from './yaml-data.ts';
+import { studyLookups } from './study-lookups.ts';
+import { readStudies } from './study/load-studies.ts';
 import { MappingSchemas, schemaForPath, type MappingFileKind } from './mapping-schema.ts';
 import type {
   Analyte,
@@ -21,6 +23,8 @@ import type {
 export type { Mappings } from './mapping-types.ts';
 
 const LOINC = 'http://loinc.org';
+/** Where the study definitions are, relative to the mappings directory. */
+const STUDIES_DIR = 'studies';
 
 /** A parsed file with its kind, kept until indexing. */
 interface LoadedFile {
@@ -52,7 +56,8 @@ async function listFiles(dir: string, prefix = ''): Promise<string[]> {
 }
 
 /**
- * Reads every file under `dir`, checks each against its JSON Schema and cross-references, and returns the frozen set.
+ * Reads every file under `dir`, checks each against its JSON Schema and cross-references, and returns the frozen set,
+ * with the `$lookup` sets derived from the study definitions in `studies/`.
  * @param dir - The mappings directory.
  * @returns The mappings.
  * @throws AdapterError `mapping.invalid` with one issue per problem (file, path, reason), all at once.
@@ -79,7 +84,13 @@ export async function loadMappings(dir: string): Promise<Mappings> {
     if (data === undefined) continue;
     files.push({ rel, kind, data });
   }
-  const mappings = indexFiles(dir, files, issues);
+  const indexed = indexFiles(dir, files, issues);
+  // Study definitions are optional: a mapping set without `studies/` serves lab feeds only.
+  const studies = await readStudies(path.join(dir, STUDIES_DIR), indexed, issues, {
+    required: false,
+    label: STUDIES_DIR,
+  });
+  const mappings: Mappings = { ...indexed, lookups: studyLookups(studies, indexed.settings, issues) };
   issues.push(...checkReferences(mappings));
   if (issues.length) throw adapterErrorFromIssues(ErrorCode.MappingInvalid, issues);
   return deepFreeze(mappings);
