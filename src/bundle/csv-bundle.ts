@@ -79,7 +79,10 @@ export function buildCsvBundle(chunk: CsvChunk, ctx: CsvBundleContext): Bundle {
       if (shared.has(s.url)) continue;
       const fullUrl = `urn:uuid:${uuid(position++)}`;
       shared.set(s.url, fullUrl);
-      sharedEntries.push({ fullUrl, resource: s.resource, request: { method: 'PUT', url: s.url } });
+      const resource = s.subjectElement
+        ? pointAtShared({ ...s.resource, [s.subjectElement]: { reference: patientUrl } } as Resource, shared)
+        : s.resource;
+      sharedEntries.push({ fullUrl, resource, request: { method: 'PUT', url: s.url } });
       sharedTargets.push({ reference: fullUrl });
     }
     for (const result of row.results) {
@@ -172,7 +175,8 @@ export function buildCsvBundle(chunk: CsvChunk, ctx: CsvBundleContext): Bundle {
 
 /**
  * Points the top-level references of a row resource that name a shared resource by its conditional URL at that
- * resource's entry (`study`, `medicationReference`, each `study` of a list).
+ * resource's entry (`study`, `medicationReference`, `encounter`, each `study` of a list), and those of its
+ * extensions (`workflow-researchStudy`).
  */
 function pointAtShared(resource: Resource, shared: ReadonlyMap<string, string>): Resource {
   const point = (value: unknown): unknown => {
@@ -182,7 +186,12 @@ function pointAtShared(resource: Resource, shared: ReadonlyMap<string, string>):
     return fullUrl ? { ...(value as Reference), reference: fullUrl } : value;
   };
   const out: Record<string, unknown> = {};
-  for (const [key, value] of Object.entries(resource))
-    out[key] = value && typeof value === 'object' ? point(value) : value;
+  for (const [key, value] of Object.entries(resource)) {
+    if (key === 'extension' && Array.isArray(value)) {
+      out[key] = value.map((e: { valueReference?: Reference }) =>
+        e.valueReference ? { ...e, valueReference: point(e.valueReference) } : e,
+      );
+    } else out[key] = value && typeof value === 'object' ? point(value) : value;
+  }
   return out as unknown as Resource;
 }

@@ -1,4 +1,4 @@
-import type { Bundle, Observation, OperationOutcomeIssue, Patient } from '@medplum/fhirtypes';
+import type { Bundle, Encounter, Observation, OperationOutcomeIssue, Patient } from '@medplum/fhirtypes';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { isAdapterError } from '../errors/adapter-error.ts';
 import type { ResolvedLayout } from '../map/csv/layout-types.ts';
@@ -19,13 +19,22 @@ import type { ConvertedMessage } from './convert-types.ts';
 let mappings: Mappings;
 let long: ResolvedLayout;
 let wide: ResolvedLayout;
+let longWithStudy: ResolvedLayout;
 
 beforeAll(async () => {
   mappings = await loadMappings('mappings');
   const layouts = await loadCsvLayouts('mappings/csv', mappings);
-  long = layouts.get('trial-labs-long')!;
-  wide = layouts.get('registry-labs-wide')!;
+  // Bundle sizes are counted here without the study each shipped layout is tied to (its ResearchStudy and visit
+  // Encounters); the study link has its own tests below.
+  long = withoutStudy(layouts.get('trial-labs-long')!);
+  wide = withoutStudy(layouts.get('registry-labs-wide')!);
+  longWithStudy = layouts.get('trial-labs-long')!;
 });
+
+function withoutStudy(layout: ResolvedLayout): ResolvedLayout {
+  const { study: _study, ...rest } = layout;
+  return rest as ResolvedLayout;
+}
 
 const RECEIVED_AT = '2026-03-04T05:06:07Z';
 const LONG_HEADER = 'subject_id,visit,collected,test_code,result,unit';
@@ -373,5 +382,51 @@ describe('convertCsv: refused files and the summary', () => {
     });
     expect(summary.bundles).toBe(2);
     expect(events.filter((e) => e.kind === 'duplicate')).toEqual([{ kind: 'duplicate', line: 6, sameAs: 2 }]);
+  });
+});
+
+describe('convertCsv: a lab layout tied to a study', () => {
+  it('When rows of one subject and visit are imported, then they share one visit Encounter and the ResearchStudy', async () => {
+    const rows = [
+      'T-0481,W0,2025-04-07 08:10,GLU,8.1,mmol/L',
+      'T-0481,W0,2025-04-07 08:10,HBA1C,7.6,%',
+      'T-0481,W48,2026-03-09 08:05,HBA1C,6.9,%',
+    ];
+    const { events } = await run(file(LONG_HEADER, rows), longWithStudy);
+    const [bundle] = bundlesOf(events);
+    const entries = bundle!.entry!;
+    const of = (type: string) => entries.filter((e) => e.resource?.resourceType === type);
+    expect(of('ResearchStudy')).toHaveLength(1);
+    const encounters = of('Encounter');
+    expect(encounters.map((e) => (e.resource as Encounter).identifier?.[0]?.value)).toEqual([
+      'uc-msc-nafld-rct/T-0481/week-0',
+      'uc-msc-nafld-rct/T-0481/week-48',
+    ]);
+    const patient = of('Patient')[0]!.fullUrl;
+    const study = of('ResearchStudy')[0]!.fullUrl;
+    for (const e of encounters) expect((e.resource as Encounter).subject?.reference).toBe(patient);
+    const observations = of('Observation').map((e) => e.resource as Observation);
+    expect(observations.map((o) => o.encounter?.reference)).toEqual([
+      encounters[0]!.fullUrl,
+      encounters[0]!.fullUrl,
+      encounters[1]!.fullUrl,
+    ]);
+    for (const o of observations) {
+      expect(o.extension).toEqual([
+        { url: 'http://hl7.org/fhir/StructureDefinition/workflow-researchStudy', valueReference: { reference: study } },
+      ]);
+    }
+  });
+
+  it('When a layout tied to a study maps a visit the study does not have, then loading it names the visit', async () => {
+    const { tieLabLayoutToStudy } = await import('../map/csv/load-layouts.ts');
+    const { loadStudies } = await import('../map/study/load-studies.ts');
+    const studies = await loadStudies('mappings/studies', mappings);
+    const tied = tieLabLayoutToStudy(wide, studies.get('uc-msc-nafld-rct')!, mappings);
+    expect(tied.ok ? [] : tied.problems.map((p) => p.pointer)).toEqual([
+      '/visit/values/baseline',
+      '/visit/values/M6',
+      '/visit/values/M12',
+    ]);
   });
 });

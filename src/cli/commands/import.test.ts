@@ -206,17 +206,17 @@ describe('studybridge import', () => {
     const first = await run(options(WIDE, 'registry-labs-wide'));
     expect(first.code).toBe(0);
     expect(first.report).toMatchObject({ target: 'embedded', complete: true });
-    expect(first.report?.writes).toEqual({ created: 194, updated: 0, unchanged: 0, unknown: 0 });
+    expect(first.report?.writes).toEqual({ created: 213, updated: 0, unchanged: 0, unknown: 0 });
 
     const again = await run(options(WIDE, 'registry-labs-wide'));
-    expect(again.report?.writes).toEqual({ created: 0, updated: 0, unchanged: 194, unknown: 0 });
+    expect(again.report?.writes).toEqual({ created: 0, updated: 0, unchanged: 213, unknown: 0 });
 
     const changed = await wideCopy('changed.csv', (lines) =>
       lines.map((l) => l.replace('SUBJ-0001;KL;baseline;06/02/2023;8,9;', 'SUBJ-0001;KL;baseline;06/02/2023;9,1;')),
     );
     const third = await run(options(changed, 'registry-labs-wide'));
     // The changed rows are another source, so the Bundle gets a Provenance of its own.
-    expect(third.report?.writes).toEqual({ created: 1, updated: 1, unchanged: 192, unknown: 0 });
+    expect(third.report?.writes).toEqual({ created: 1, updated: 1, unchanged: 211, unknown: 0 });
 
     const fhir = await openEmbeddedFhir({ file: path.join(dir, 'data', 'fhir.db') });
     try {
@@ -255,7 +255,7 @@ describe('studybridge import', () => {
       expect(stub.requests).toHaveLength(3);
       expect(io.err()).toContain('FHIR server failed on Bundle 1 (HTTP 503), retrying in');
       // The stub answers 201 to every entry: all created, as far as that server says.
-      expect(io.err()).toContain(`FHIR server (${stub.baseUrl}): 84 created, 0 updated, 0 unchanged`);
+      expect(io.err()).toContain(`FHIR server (${stub.baseUrl}): 101 created, 0 updated, 0 unchanged`);
     } finally {
       await stub.stop();
     }

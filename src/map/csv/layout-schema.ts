@@ -84,5 +84,6 @@ export const CsvLayoutSchema = {
       },
     },
     extraColumns: { enum: ['ignore', 'reject'], default: 'ignore' },
+    study: kebab,
   },
 } as const;

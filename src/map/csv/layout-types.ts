@@ -6,6 +6,7 @@
  */
 import type { CsvDelimiter, CsvFormat } from '../../ingest/csv/csv-types.ts';
 import type { Analyte } from '../mapping-types.ts';
+import type { LabStudyLink } from './lab-study.ts';
 import type { ResolvedStudyLayout } from './study-layout-types.ts';
 
 /** What a lab layout describes. Study layouts (rosters, infusion logs, adverse events) are `StudyLayoutKind`s. */
@@ -91,6 +92,11 @@ export interface CsvLayout {
   };
   /** What to do with columns the layout does not name: `ignore` (default) or `reject` the file. */
   extraColumns: 'ignore' | 'reject';
+  /**
+   * Id of a study in `mappings/studies/`: the results then belong to that study and to the protocol visit of their
+   * row (the layout must have a visit column whose codes are the study's visits).
+   */
+  study?: string;
 }
 
 /** A wide layout's column with its analyte and unit resolved against the mapping set. */
@@ -118,6 +124,8 @@ interface ResolvedLayoutBase {
   readonly file: string;
   /** Every column the layout names (subject, visit, date, analyte or long columns), for header checks. */
   readonly namedColumns: ReadonlySet<string>;
+  /** The study the results belong to, when the layout (or the import) names one. */
+  readonly study?: LabStudyLink;
 }
 
 /** A wide lab layout, resolved. */

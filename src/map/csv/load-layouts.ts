@@ -10,7 +10,8 @@ import { resolveUnit } from '../units.ts';
 import { deepFreeze } from '../deep-freeze.ts';
 import { readYamlData } from '../yaml-data.ts';
 import { readStudies } from '../study/load-studies.ts';
-import type { Studies } from '../study/study-types.ts';
+import type { ResolvedStudy, Studies } from '../study/study-types.ts';
+import { labStudyLink, labStudyProblems } from './lab-study.ts';
 import { checkLayoutBasics, columnNamer, LAYOUT_FILE } from './layout-common.ts';
 import { CsvLayoutSchema } from './layout-schema.ts';
 import {
@@ -199,7 +200,8 @@ async function studiesFor(
   issues: OperationOutcomeIssue[],
   given: Studies | undefined,
 ): Promise<Studies> {
-  if (given || !read.some((r) => isStudyData(r.data))) return given ?? new Map();
+  const needsStudies = read.some((r) => isStudyData(r.data) || (r.data as CsvLayout).study !== undefined);
+  if (given || !needsStudies) return given ?? new Map();
   const dir = path.join(mappings.dir, STUDIES_DIR);
   return readStudies(dir, mappings, issues, { required: true, label: path.relative(layoutsDir, dir) || '.' });
 }
@@ -213,7 +215,47 @@ function resolveAny(
 ): AnyResolvedLayout | undefined {
   return isStudyData(data)
     ? resolveStudyLayout(data, rel, studies, issues)
-    : resolveLayout(data, rel, mappings, issues);
+    : withLayoutStudy(resolveLayout(data, rel, mappings, issues), rel, mappings, studies, issues);
+}
+
+/** Ties a resolved lab layout to the study it names, if any; problems go to `issues`. */
+function withLayoutStudy(
+  resolved: ResolvedLayout | undefined,
+  rel: string,
+  mappings: Mappings,
+  studies: Studies,
+  issues: OperationOutcomeIssue[],
+): ResolvedLayout | undefined {
+  const id = resolved?.layout.study;
+  if (!resolved || id === undefined) return resolved;
+  const study = studies.get(id);
+  if (!study) {
+    issues.push(issue('error', IssueType.Value, `unknown study '${id}'`, { file: `${rel}:/study` }));
+    return undefined;
+  }
+  const tied = tieLabLayoutToStudy(resolved, study, mappings);
+  if (tied.ok) return tied.layout;
+  for (const p of tied.problems)
+    issues.push(issue('error', IssueType.Value, p.reason, { file: `${rel}:${p.pointer}` }));
+  return undefined;
+}
+
+/**
+ * Ties a lab layout to a study (a layout's own `study`, or `import --study`): its results then carry the study and
+ * their protocol visit.
+ * @returns The layout with its study, or why it cannot be tied to it.
+ */
+export function tieLabLayoutToStudy(
+  resolved: ResolvedLayout,
+  study: ResolvedStudy,
+  mappings: Mappings,
+): { ok: true; layout: ResolvedLayout } | { ok: false; problems: { pointer: string; reason: string }[] } {
+  const problems = labStudyProblems(resolved, study);
+  if (problems.length) return { ok: false, problems };
+  return {
+    ok: true,
+    layout: Object.freeze({ ...resolved, study: labStudyLink(study, mappings.settings.identifierBase) }),
+  };
 }
 
 /**

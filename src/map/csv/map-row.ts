@@ -1,8 +1,10 @@
-import type { Coding, Observation, Resource } from '@medplum/fhirtypes';
+import type { Coding, Extension, Observation, Resource } from '@medplum/fhirtypes';
 import { canonicalQuantity } from '../canonical-quantity.ts';
 import type { Analyte, Mappings } from '../mapping-types.ts';
 import { resolveUnit } from '../units.ts';
+import { visitEncounter } from './lab-study.ts';
 import { LayoutKind, type ResolvedLayout } from './layout-types.ts';
+import type { RowWithShared } from './shared-resource.ts';
 import { parseCellDate, parseCellNumber } from './parse-cell.ts';
 
 const LOINC = 'http://loinc.org';
@@ -164,8 +166,9 @@ export function bindLayout(
 export function mapCsvRow(
   bound: BoundLayout,
   fields: readonly string[],
-): { ok: true; row: MappedRow<Observation> } | { ok: false; problems: CellProblem[] } {
+): { ok: true; row: RowWithShared<Observation> } | { ok: false; problems: CellProblem[] } {
   const { layout } = bound.resolved;
+  const link = bound.resolved.study;
   const problems: CellProblem[] = [];
   const cell = (column: string): string => (fields[bound.at.get(column) ?? -1] ?? '').trim();
   const cellAt = (i: number): string => (fields[i] ?? '').trim();
@@ -234,6 +237,8 @@ export function mapCsvRow(
 
   const results: RowResult<Observation>[] = [];
   const columnOf = new Map<string, string>();
+  // With a study: every result points to the study and to its protocol visit's Encounter (shared by the rows of it).
+  const visitLink = link && visit && subject && !isMissing(subject) ? visitEncounter(link, subject, visit) : undefined;
   for (const v of values) {
     if (isMissing(v.text)) continue;
     const n = parseCellNumber(v.text, layout.format.decimalComma);
@@ -265,10 +270,12 @@ export function mapCsvRow(
       resource: {
         resourceType: 'Observation',
         meta: bound.shared.meta,
+        ...(link ? { extension: link.extension as Extension[] } : {}),
         identifier: [{ system: bound.observationSystem, value: key }],
         status: 'final',
         category: bound.shared.category,
         code: codeOf(bound.shared, v.analyte, v.local),
+        ...(visitLink ? { encounter: visitLink.reference } : {}),
         effectiveDateTime: date,
         valueQuantity: n.comparator ? { ...q.quantity, comparator: n.comparator } : q.quantity,
       },
@@ -277,5 +284,9 @@ export function mapCsvRow(
   if (problems.length) return { ok: false, problems };
   const rowKey =
     longAnalyte === undefined ? `${subject}/${visit ?? date}` : `${subject}/${visit ?? date}/${longAnalyte}`;
-  return { ok: true, row: { subject, subjectSystem: layout.subject.system, rowKey, results } };
+  const row: RowWithShared<Observation> = { subject, subjectSystem: layout.subject.system, rowKey, results };
+  if (link && visitLink && results.length) {
+    row.sharedResources = [{ url: link.study.url, resource: link.study.researchStudy }, visitLink.shared];
+  }
+  return { ok: true, row };
 }

@@ -10,6 +10,11 @@ export interface SharedResource {
   /** `Type?identifier=system|value`: how the resource is written, and how rows refer to it before bundling. */
   url: string;
   resource: Resource;
+  /**
+   * The element that must point to the Patient of the row that brought it (a subject's visit Encounter); the bundle
+   * stage fills it in. Absent for resources of no one subject (a study, a product).
+   */
+  subjectElement?: 'subject';
 }
 
 /** A mapped row that may contribute shared resources. Lab rows have none. */
