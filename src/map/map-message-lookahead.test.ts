@@ -88,4 +88,10 @@ describe('mapMessage: segments looked ahead to', () => {
     const segments = ['ORC|RE', 'RXA|0|1', 'RXR|IV', 'CTI|STUDY-A', 'ORC|RE', 'RXA|0|2', 'RXR|IV'];
     expect(identifiers(segments, 'https://example.org/studied')).toEqual(['STUDY-A/1']);
   });
+
+  it('When segments are only looked ahead to, then they are not reported as unused', () => {
+    const message = parseMessage([MSH, PID, 'ORC|RE', 'RXA|0|1', 'RXR|IV', 'CTI|STUDY-A', 'ZZZ|1'].join('\r'));
+    const { warnings } = mapMessage(message, mappings, { receivedAt: '2026-01-01T00:00:00Z' });
+    expect(warnings.flatMap((w) => w.expression ?? [])).toEqual(['ZZZ[1]']);
+  });
 });

@@ -1,6 +1,8 @@
 import { readFileSync } from 'node:fs';
-import type { Bundle, Resource } from '@medplum/fhirtypes';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { parseSearchRequest } from '@medplum/core';
+import type { Bundle, MedicationAdministration, Resource, ResearchSubject } from '@medplum/fhirtypes';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { openTempServer, type TempServer } from '../fhir-server/test-support.ts';
 import type { AnyCsvLayouts } from '../map/csv/layout-types.ts';
 import { loadCsvLayoutSet } from '../map/csv/load-layouts.ts';
 import { loadMappings } from '../map/load-mappings.ts';
@@ -92,5 +94,37 @@ describe('one infusion, sent as RAS^O17 and listed in an infusion log', () => {
       'ResearchSubject?identifier=https%3A%2F%2Fstudybridge.org%2Ffhir%2Fid%2Fuc-msc-safety-rct%2Fresearch-subject|uc-msc-safety-rct%2FS-001',
     );
     expect([...csv.keys()]).toContain(url);
+  });
+});
+
+describe('on the embedded FHIR server', () => {
+  let server: TempServer;
+  beforeAll(async () => (server = await openTempServer()));
+  afterAll(() => server?.dispose());
+
+  async function write(bundles: Bundle[]): Promise<void> {
+    for (const b of bundles) expect((await server.fhir.transaction(JSON.stringify(b))).status).toBe(200);
+  }
+  const find = <T extends Resource = Resource>(query: string) =>
+    server.fhir.repository.searchResources(parseSearchRequest(query)) as Promise<T[]>;
+
+  it('When an infusion comes as RAS^O17, then in the infusion log and the roster, then again as RAS^O17, then the server holds one of each and the roster arm stays', async () => {
+    await write([await fromHl7('completed-lot-expiry-per-kg')]);
+    await write(await fromCsv('safety-rct-roster'));
+    await write(await fromCsv('safety-rct-infusions'));
+    await write([await fromHl7('correction-update-in-place')]);
+    const S001 = 'uc-msc-safety-rct/S-001';
+    const id = 'https://studybridge.org/fhir/id/uc-msc-safety-rct';
+    const admins = await find<MedicationAdministration>(
+      `MedicationAdministration?identifier=${id}/medication-administration|${S001}/dose-1`,
+    );
+    expect(admins.map((a) => a.effectivePeriod?.end)).toEqual(['2021-03-01T10:12:00+08:00']);
+    const subjects = await find<ResearchSubject>(`ResearchSubject?identifier=${id}/research-subject|${S001}`);
+    expect(subjects.map((r) => [r.status, r.assignedArm])).toEqual([['off-study', 'hUC-MSC']]);
+    expect(
+      await find('Patient?identifier=https://studybridge.org/fhir/NamingSystem/uc-msc-safety-rct-subject|S-001'),
+    ).toHaveLength(1);
+    expect(await find(`Medication?identifier=${id}/medication|uc-msc-safety-rct/uc-msc/UCM-2102-01`)).toHaveLength(1);
+    expect(await find('ResearchStudy')).toHaveLength(1);
   });
 });
