@@ -78,6 +78,10 @@ function buildProgram(ctx: CliContext, setExit: (code: number) => void): Command
     .description('import a CSV export: map, validate and deliver its rows as transaction Bundles, streaming')
     .argument('<file>', 'CSV file')
     .requiredOption('--mapping <layout>', 'layout file, or the id of a layout in <mappings>/csv/')
+    .option(
+      '--study <id>',
+      "the study (in <mappings>/studies/) a lab export's results belong to; overrides the layout's",
+    )
     .option('--dry-run', 'map and validate only: deliver and write nothing but the errors file', false)
     .option('--out <dir>', 'write each Bundle as <basename>-<nnnn>.json instead of delivering')
     .option('--strict', 'refuse the whole file at the first bad row: nothing is delivered or written', false)

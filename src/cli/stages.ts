@@ -2,7 +2,8 @@ import { existsSync } from 'node:fs';
 import { readdir } from 'node:fs/promises';
 import path from 'node:path';
 import { ErrorCode } from '../errors/error-codes.ts';
-import { adapterError, IssueType } from '../errors/outcomes.ts';
+import type { AdapterError } from '../errors/adapter-error.ts';
+import { adapterError, adapterErrorFromIssues, issue, IssueType } from '../errors/outcomes.ts';
 import type { AnyResolvedLayout } from '../map/csv/layout-types.ts';
 import type { Mappings } from '../map/mapping-types.ts';
 import type { ConverterOptions } from '../pipeline/create-converter.ts';
@@ -33,6 +34,11 @@ export interface CsvImportOptions {
   profilesDir: string;
   /** A layout file path, or the id of a layout in `<mappingsDir>/csv/`. */
   mapping: string;
+  /**
+   * Id of a study in `<mappingsDir>/studies/`: a lab layout's results then belong to it (whatever study the layout
+   * names); a study layout must already name this one.
+   */
+  study?: string;
   /** Load the validator too. */
   validator: boolean;
 }
@@ -72,8 +78,42 @@ export async function loadCsvImport(options: CsvImportOptions): Promise<CsvImpor
     if (!found) throw await unknownLayout(options.mapping, dir);
     file = found;
   }
-  const layout = await loadAnyCsvLayout(file, mappings);
+  let layout = await loadAnyCsvLayout(file, mappings);
+  if (options.study !== undefined) layout = await withStudy(layout, options.study, mappings, file);
   return { mappings, layout, ...(validator ? { validator } : {}) };
+}
+
+/** Ties a lab layout to the study `--study` names, or checks that a study layout names it already. */
+async function withStudy(
+  layout: AnyResolvedLayout,
+  id: string,
+  mappings: Mappings,
+  file: string,
+): Promise<AnyResolvedLayout> {
+  const [{ loadStudies }, { tieLabLayoutToStudy }, { isLabLayout }] = await Promise.all([
+    import('../map/study/load-studies.ts'),
+    import('../map/csv/load-layouts.ts'),
+    import('../map/csv/layout-types.ts'),
+  ]);
+  const refuse = (reason: string, pointer = '/study'): AdapterError =>
+    adapterErrorFromIssues(ErrorCode.MappingInvalid, [
+      issue('error', IssueType.Value, reason, { file: `${file}:${pointer}` }),
+    ]);
+  if (!isLabLayout(layout)) {
+    if (layout.layout.study === id) return layout;
+    throw refuse(`--study ${id}: this ${layout.kind} layout belongs to study '${layout.layout.study}'`);
+  }
+  const studies = await loadStudies(path.join(mappings.dir, 'studies'), mappings);
+  const study = studies.get(id);
+  if (!study) throw refuse(`--study ${id}: no such study (studies: ${[...studies.keys()].join(', ') || 'none'})`);
+  const tied = tieLabLayoutToStudy(layout, study, mappings);
+  if (!tied.ok) {
+    throw adapterErrorFromIssues(
+      ErrorCode.MappingInvalid,
+      tied.problems.map((p) => issue('error', IssueType.Value, p.reason, { file: `${file}:${p.pointer}` })),
+    );
+  }
+  return tied.layout;
 }
 
 async function unknownLayout(id: string, dir: string): Promise<Error> {

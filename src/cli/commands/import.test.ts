@@ -194,6 +194,23 @@ describe('studybridge import', () => {
     expect(report).toBeUndefined();
   });
 
+  it('When --study names a study whose visits the layout does not use, then each visit is named and nothing is read', async () => {
+    const { code, io } = await run(options(LONG, 'trial-labs-long', { dryRun: true, study: 'uc-msc-registry' }));
+    expect(code).toBe(2);
+    for (const v of ['W0', 'W9', 'W20', 'W48']) expect(io.err()).toContain(`/visit/values/${v}: visit`);
+  });
+
+  it('When --study names a study layout of another study, then the import is refused naming both', async () => {
+    const infusions = 'examples/csv/safety-rct-infusions.csv';
+    const { code, io } = await run(
+      options(infusions, 'safety-rct-infusions', { dryRun: true, study: 'uc-msc-registry' }),
+    );
+    expect(code).toBe(2);
+    expect(io.err()).toContain(
+      "--study uc-msc-registry: this infusion-log layout belongs to study 'uc-msc-safety-rct'",
+    );
+  });
+
   it('When the layout id is unknown, then the layouts there are listed and the exit code is 2', async () => {
     const { code, io } = await run(options(LONG, 'no-such-layout', { dryRun: true }));
     expect(code).toBe(2);

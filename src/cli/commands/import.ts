@@ -24,6 +24,8 @@ export interface ImportCommandOptions {
   file: string;
   /** A layout file, or the id of a layout in `<mappings>/csv/`. */
   mapping: string;
+  /** Id of a study in `<mappings>/studies/` that a lab layout's results belong to (overrides the layout's own). */
+  study?: string;
   /** Map and validate only. */
   dryRun: boolean;
   /** Write `<basename>-<nnnn>.json` per Bundle here instead of delivering. */
@@ -142,6 +144,7 @@ export async function runImport(
       mappingsDir: options.mappingsDir,
       profilesDir: options.profilesDir,
       mapping: options.mapping,
+      ...(options.study !== undefined ? { study: options.study } : {}),
       validator: options.validate || embedded,
     });
   } catch (err) {
