@@ -164,3 +164,28 @@ describe('all invariants over an output', () => {
     expect(checkOutputInvariants(outcome, validator).map((i) => i.path)).toEqual(['(root) (OperationOutcome)']);
   });
 });
+
+describe('conditional references by identifier', () => {
+  it("When a resource refers to another Bundle's resource by identifier, then it counts as resolvable; a search does not", () => {
+    const bundle = {
+      resourceType: 'Bundle',
+      type: 'transaction',
+      entry: [
+        {
+          fullUrl: 'urn:uuid:ae',
+          resource: {
+            resourceType: 'AdverseEvent',
+            suspectEntity: [
+              { instance: { reference: 'MedicationAdministration?identifier=https://x.org/ma|s-1/dose-2' } },
+              { instance: { reference: 'MedicationAdministration?status=completed' } },
+            ],
+          },
+          request: { method: 'PUT', url: 'AdverseEvent/ae' },
+        },
+      ],
+    } as unknown as Bundle;
+    expect(checkReferences(bundle).map((i) => i.path)).toEqual([
+      'entry[0].resource.suspectEntity[1].instance.reference',
+    ]);
+  });
+});

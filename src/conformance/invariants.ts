@@ -25,14 +25,22 @@ export interface InvariantIssue {
   message: string;
 }
 
+/** A conditional reference by business identifier, which the server resolves. */
+const CONDITIONAL_BY_IDENTIFIER = /^[A-Z][A-Za-z]+\?identifier=[^&]+\|[^&]+$/;
+
 /**
  * Every `reference` string in the Bundle's resources must point into the Bundle: at an entry's fullUrl
  * (`urn:uuid:…`, or `Type/id` as the tail of an absolute fullUrl), at an entry's PUT request URL
  * (`Type/id` or `Type?identifier=…`), or at a POST entry's `Type?<ifNoneExist>`. `#id` must name a
- * contained resource of the same resource. A transaction that points outside itself cannot be replayed.
+ * contained resource of the same resource. A transaction that points outside itself cannot be replayed, with one
+ * exception: a conditional reference by business identifier (`Type?identifier=system|value`) to a type the Bundle
+ * does not write, which R4 lets a transaction use for a resource another Bundle wrote (an adverse event to the
+ * infusion it followed); the server resolves it or refuses the whole transaction.
  */
 export function checkReferences(bundle: Bundle, path = ''): InvariantIssue[] {
   const targets = referenceTargets(bundle.entry ?? []);
+  // Types the Bundle writes itself: a conditional reference to one of those must find its entry here.
+  const written = new Set((bundle.entry ?? []).map((e) => e.resource?.resourceType));
   const issues: InvariantIssue[] = [];
   (bundle.entry ?? []).forEach((entry, i) => {
     if (!entry.resource) return;
@@ -40,7 +48,8 @@ export function checkReferences(bundle: Bundle, path = ''): InvariantIssue[] {
     for (const ref of findReferences(entry.resource, `${path}entry[${i}].resource`)) {
       const ok = ref.value.startsWith('#')
         ? ref.value === '#' || contained.has(ref.value)
-        : targets.has(normalizeUrl(ref.value));
+        : targets.has(normalizeUrl(ref.value)) ||
+          (CONDITIONAL_BY_IDENTIFIER.test(ref.value) && !written.has(ref.value.slice(0, ref.value.indexOf('?'))));
       if (!ok) {
         issues.push({
           invariant: Invariant.ReferenceResolves,
