@@ -44,11 +44,11 @@ export function conditionalUrl(type: string, id: Identifier): string {
 }
 
 /**
- * @returns The request that writes a resource by its business identifier: a conditional update, or, for a rule
- *   that asks for it, a conditional create that leaves an existing resource as it is.
+ * @param url - The conditional URL of the resource's business identifier ({@link conditionalUrl}).
+ * @returns The request that writes the resource by it: a conditional update, or, for a rule that asks for it, a
+ *   conditional create that leaves an existing resource as it is.
  */
-function requestFor(mode: RequestMode, type: string, identifier: Identifier): BundleEntryRequest {
-  const url = conditionalUrl(type, identifier);
+function requestFor(mode: RequestMode, type: string, url: string): BundleEntryRequest {
   return mode === RequestMode.ConditionalCreate
     ? { method: 'POST', url: type, ifNoneExist: url.slice(url.indexOf('?') + 1) }
     : { method: 'PUT', url };
@@ -61,9 +61,9 @@ function where(inst: ResourceInstance): string {
 /**
  * Gives every resource its transaction request so that resending never duplicates: a conditional update on its
  * business identifier (`identifier[0]`, built by the template from message content) or, where the rule says so, a
- * conditional create on it; for resources without an identifier element (Provenance), an update to a name-based id. Two resources of one message with the same
- * business identifier are told apart by the rule's `disambiguateBy` field (the OBX set ID), else rejected: they
- * are never silently merged.
+ * conditional create on it; for resources without an identifier element (Provenance), an update to a name-based
+ * id. Two resources of one message with the same business identifier are told apart by the rule's
+ * `disambiguateBy` field (the OBX set ID), else rejected: they are never silently merged.
  * @param built - Resources with the instance each came from.
  * @param base - The message context (sender, control ID).
  * @param errors - Receives the problems found.
@@ -110,15 +110,10 @@ export function assignRequests(
       );
       continue;
     }
-    const entry: PlannedEntry = {
-      fullUrl: instance.fullUrl,
-      resource,
-      request: requestFor(mode, type, identifier),
-      instance,
-    };
+    const url = conditionalUrl(type, identifier);
+    const entry: PlannedEntry = { fullUrl: instance.fullUrl, resource, request: requestFor(mode, type, url), instance };
     out.push(entry);
-    const key = conditionalUrl(type, identifier);
-    byUrl.set(key, [...(byUrl.get(key) ?? []), entry]);
+    byUrl.set(url, [...(byUrl.get(url) ?? []), entry]);
   }
   const aliases = new Map<string, string>();
   for (const group of byUrl.values()) {
@@ -204,7 +199,11 @@ function disambiguate(group: PlannedEntry[], base: MessageContext, out: PlannedE
     out[out.indexOf(e)] = {
       ...e,
       resource: updated,
-      request: requestFor(e.instance.rule.request ?? RequestMode.ConditionalUpdate, res.resourceType, identifier),
+      request: requestFor(
+        e.instance.rule.request ?? RequestMode.ConditionalUpdate,
+        res.resourceType,
+        conditionalUrl(res.resourceType, identifier),
+      ),
     };
   });
 }

@@ -159,9 +159,11 @@ function planInstances(base: MessageContext, manifest: MessageManifest): Mutable
     const resets = ctxRule?.resets ?? [];
     for (const r of resets) scope.delete(r);
     // A segment that resets an owner ends the owner's group: what its instances still await never came.
-    for (const [id, list] of awaiting) {
-      const open = list.filter((w) => !resets.includes(w.owner));
-      awaiting.set(id, open);
+    if (resets.length) {
+      for (const [id, list] of awaiting) {
+        const open = list.filter((w) => !resets.includes(w.owner));
+        awaiting.set(id, open);
+      }
     }
     if (ctxRule?.claims) {
       const header = scope.get(ctxRule.claims);
