@@ -55,6 +55,26 @@ export function mapAdverseEventRow(bound: BoundStudyLayout, fields: readonly str
   const severity =
     read.coded(ae.severity, 'severity', false) ?? (grade === undefined ? undefined : SEVERITY_OF_GRADE[grade]);
   const outcome = read.coded(ae.outcome, 'outcome', false);
+  // Cells that contradict each other are a data-entry error; neither can be chosen silently.
+  const stated = read.coded(ae.severity, 'severity', false);
+  if (stated !== undefined && grade !== undefined && SEVERITY_OF_GRADE[grade] !== stated) {
+    read.problems.push({
+      column: ae.grade!.column,
+      reason: `CTCAE grade ${grade} is ${SEVERITY_OF_GRADE[grade]}, but the severity says ${stated}`,
+    });
+  }
+  if (grade !== undefined && outcome !== undefined && (grade === 5) !== (outcome === 'fatal')) {
+    read.problems.push({
+      column: ae.outcome!.column,
+      reason:
+        grade === 5
+          ? 'CTCAE grade 5 is death, but the outcome is not fatal'
+          : `a fatal outcome with CTCAE grade ${grade}`,
+    });
+  }
+  if (date && detected && detected.slice(0, 10) < date.slice(0, 10)) {
+    read.problems.push({ column: ae.detected!.column, reason: 'detected before its onset' });
+  }
   let suspect: InfusionKey | undefined;
   if (ae.suspect) {
     const ref = { column: ae.suspect.column };
