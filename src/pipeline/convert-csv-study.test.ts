@@ -57,11 +57,23 @@ describe('convertCsv with study layouts', () => {
     }
     expect(counts).toEqual({
       'safety-rct-roster': { Patient: 6, ResearchStudy: 1, ResearchSubject: 6, Provenance: 1 },
-      'safety-rct-infusions': { Patient: 5, Medication: 5, MedicationAdministration: 15, Provenance: 1 },
+      'safety-rct-infusions': {
+        Patient: 5,
+        Medication: 5,
+        ResearchStudy: 1,
+        MedicationAdministration: 15,
+        Provenance: 1,
+      },
       'safety-rct-adverse-events': { Patient: 3, ResearchStudy: 1, AdverseEvent: 4, Provenance: 1 },
-      'registry-infusions': { Patient: 6, Medication: 6, MedicationAdministration: 7, Provenance: 1 },
+      'registry-infusions': { Patient: 6, Medication: 6, ResearchStudy: 1, MedicationAdministration: 7, Provenance: 1 },
       'nafld-rct-roster': { Patient: 4, ResearchStudy: 1, ResearchSubject: 4, Provenance: 1 },
-      'nafld-rct-infusions': { Patient: 4, Medication: 12, MedicationAdministration: 12, Provenance: 1 },
+      'nafld-rct-infusions': {
+        Patient: 4,
+        Medication: 12,
+        ResearchStudy: 1,
+        MedicationAdministration: 12,
+        Provenance: 1,
+      },
     });
   });
 

@@ -35,6 +35,10 @@ describe('mapInfusionRow', () => {
             { url: 'seriesDoses', valuePositiveInt: 3 },
           ],
         },
+        {
+          url: 'http://hl7.org/fhir/StructureDefinition/workflow-researchStudy',
+          valueReference: { reference: expect.stringMatching(/^ResearchStudy\?identifier=.*\|uc-msc-safety-rct$/) },
+        },
       ],
       identifier: [
         {
@@ -80,18 +84,21 @@ describe('mapInfusionRow', () => {
     });
   });
 
-  it('When a registry infusion gives a total dose and no dose number, then it is identified by its date', () => {
+  it('When a registry infusion of a single-dose protocol has no dose number, then it is dose 1 of 1', () => {
     const r = row(
       'registry-infusions',
       REGISTRY,
       'SUBJ-0005;JB;21/06/2023 09:30;21/06/2023 10:05;Done;;CB-2305-C;31/07/2023;62,5',
       ';',
     );
-    expect(r.rowKey).toBe('uc-msc-registry/SUBJ-0005/2023-06-21');
+    expect(r.rowKey).toBe('uc-msc-registry/SUBJ-0005/dose-1');
     expect(administration(r)).toMatchObject({
-      dosage: { text: '62.5 x 10^6 cells', dose: { value: 62.5, code: '10*6{cells}' } },
+      dosage: { text: 'Dose 1 of 1; 62.5 x 10^6 cells', dose: { value: 62.5, code: '10*6{cells}' } },
     });
-    expect(administration(r).extension).toBeUndefined();
+    expect(administration(r).extension?.map((e) => e.url.split('/').pop())).toEqual([
+      'dose-in-series',
+      'workflow-researchStudy',
+    ]);
   });
 
   it('When an infusion was not given, then it has its reason and no dosage; without a reason the row is rejected', () => {
@@ -194,9 +201,14 @@ describe('blinding', () => {
   });
 
   it('When a blinded administration is written, then no part of it names an arm or the active product', () => {
+    // The study's ResearchStudy travels with every row (its arms are there by design); the rest must not tell.
+    const written = (r: ReturnType<typeof row>) => ({
+      ...r,
+      sharedResources: r.sharedResources?.filter((x) => x.resource.resourceType !== 'ResearchStudy'),
+    });
     const text = JSON.stringify([
-      row('nafld-rct-infusions', NAFLD, active),
-      row('nafld-rct-infusions', NAFLD, placebo),
+      written(row('nafld-rct-infusions', NAFLD, active)),
+      written(row('nafld-rct-infusions', NAFLD, placebo)),
     ]);
     expect(text).not.toMatch(/Arm [AB]|"uc-msc"|placebo-saline|experimental|placebo-comparator/);
   });

@@ -1,3 +1,4 @@
+import { WORKFLOW_RESEARCH_STUDY } from './lab-study.ts';
 import type { Extension, Medication, MedicationAdministration } from '@medplum/fhirtypes';
 import { conditionalUrl } from '../identity.ts';
 import { INTRAVENOUS_ROUTE, MILLION_CELLS, UCUM } from '../study/study-codes.ts';
@@ -37,8 +38,12 @@ export function mapInfusionRow(bound: BoundStudyLayout, fields: readonly string[
   const read = rowReader(bound, fields);
   const subject = read.required(layout.subject, 'subject ID');
   const limit = study.doses || MAX_DOSES;
-  const doseNumber = read.integer(inf.doseNumber, 'the dose number', true, 1, limit);
+  const givenDose = read.integer(inf.doseNumber, 'the dose number', true, 1, limit);
   const status = read.coded(inf.status, 'status', true);
+  // A log without a dose-number column for a single-dose protocol (the registry): an infusion that was given is
+  // dose 1, the number the HL7 path reads from RXA-2, so one infusion from both sources is one resource. An attempt
+  // that was not done (postponed, say) stays an event of its own, identified by its date.
+  const doseNumber = inf.doseNumber === undefined && study.doses === 1 && status !== 'not-done' ? 1 : givenDose;
   const reason = read.text(inf.reason);
   const start = read.date(inf.start, 'start', true);
   const end = read.date(inf.end, 'end', false);
@@ -121,7 +126,9 @@ export function mapInfusionRow(bound: BoundStudyLayout, fields: readonly string[
   const resource: MedicationAdministration = {
     resourceType: 'MedicationAdministration',
     meta: profileMeta(bound.settings, INFUSION_PROFILE),
-    ...(series.length ? { extension: series } : {}),
+    // As the HL7 path writes it (mappings/templates/MedicationAdministration.yaml): one infusion, whichever source
+    // wrote it last, looks the same.
+    extension: [...series, { url: WORKFLOW_RESEARCH_STUDY, valueReference: { reference: study.url } }],
     identifier: [identifier],
     status,
     ...(status === 'not-done' ? { statusReason: [{ text: reason! }] } : {}),
@@ -150,7 +157,10 @@ export function mapInfusionRow(bound: BoundStudyLayout, fields: readonly string[
       subjectSystem: layout.subject.system,
       rowKey: identifier.value!,
       results: [{ key: identifier.value!, resource, subjectElement: 'subject' }],
-      sharedResources: [{ url: medicationUrl, resource: medication }],
+      sharedResources: [
+        { url: medicationUrl, resource: medication },
+        { url: study.url, resource: study.researchStudy },
+      ],
     },
   };
 }
