@@ -40,7 +40,7 @@ const CONDITIONAL_BY_IDENTIFIER = /^[A-Z][A-Za-z]+\?identifier=[^&]+\|[^&]+$/;
 export function checkReferences(bundle: Bundle, path = ''): InvariantIssue[] {
   const targets = referenceTargets(bundle.entry ?? []);
   // Types the Bundle writes itself: a conditional reference to one of those must find its entry here.
-  const written = new Set((bundle.entry ?? []).map((e) => e.resource?.resourceType));
+  const written = new Set<string | undefined>((bundle.entry ?? []).map((e) => e.resource?.resourceType));
   const issues: InvariantIssue[] = [];
   (bundle.entry ?? []).forEach((entry, i) => {
     if (!entry.resource) return;

@@ -11,6 +11,7 @@ import {
   medicationIdentifier,
   researchSubjectIdentifier,
   type IdentifierScope,
+  protocolVisitIdentifier,
 } from './study/study-identifiers.ts';
 import type { ResolvedStudy, Studies } from './study/study-types.ts';
 import { KEY_SEPARATOR } from './template/lookup.ts';
@@ -140,7 +141,7 @@ function studyRecord(s: ResolvedStudy, settings: Settings): StudyRecord {
       researchSubject: researchSubjectIdentifier(scope, '').system!,
       medicationAdministration: administrationIdentifier(scope, '', { doseNumber: 1 }).system!,
       medication: medicationIdentifier(scope, '', undefined).system!,
-      protocolVisit: `${settings.identifierBase}/${definition.id}/protocol-visit`,
+      protocolVisit: protocolVisitIdentifier(scope, '', '').system!,
     },
   };
 }

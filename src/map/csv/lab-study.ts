@@ -6,6 +6,7 @@
  */
 import type { Encounter, Extension, Reference } from '@medplum/fhirtypes';
 import { conditionalUrl } from '../identity.ts';
+import { PROTOCOL_VISIT_CODES, protocolVisitIdentifier } from '../study/study-identifiers.ts';
 import type { ResolvedStudy } from '../study/study-types.ts';
 import type { ResolvedLayout } from './layout-types.ts';
 import type { SharedResource } from './shared-resource.ts';
@@ -46,7 +47,8 @@ export function labStudyLink(study: ResolvedStudy, identifierBase: string): LabS
   const extension = Object.freeze([
     Object.freeze({ url: WORKFLOW_RESEARCH_STUDY, valueReference: Object.freeze({ reference: study.url }) }),
   ]);
-  return { study, visitSystem: `${identifierBase}/${study.definition.id}/protocol-visit`, extension };
+  const scope = { identifierBase, source: study.definition.id, study: study.definition.id };
+  return { study, visitSystem: protocolVisitIdentifier(scope, '', '').system!, extension };
 }
 
 /**
@@ -60,6 +62,7 @@ export function visitEncounter(
   visit: string,
 ): { shared: SharedResource; reference: Reference<Encounter> } {
   const identifier = { system: link.visitSystem, value: `${link.study.definition.id}/${subject}/${visit}` };
+  // The same value protocolVisitIdentifier mints; the system is computed once per layout.
   const url = conditionalUrl('Encounter', identifier);
   const encounter: Encounter = {
     resourceType: 'Encounter',
@@ -67,7 +70,7 @@ export function visitEncounter(
     identifier: [identifier],
     status: 'unknown',
     class: { system: 'http://terminology.hl7.org/CodeSystem/v3-ActCode', code: 'AMB', display: 'ambulatory' },
-    type: [{ text: visit }],
+    type: [{ coding: [{ system: PROTOCOL_VISIT_CODES, code: visit }], text: visit }],
   };
   return { shared: { url, resource: encounter, subjectElement: 'subject' }, reference: { reference: url } };
 }

@@ -19,6 +19,17 @@ function minted(scope: IdentifierScope, kind: string, ...parts: string[]): Ident
   return { system: `${scope.identifierBase}/${scope.source}/${kind}`, value: [scope.study, ...parts].join('/') };
 }
 
+/**
+ * @returns The identifier of a subject's protocol visit (the Encounter results of that visit point to), the same
+ *   for every source that knows the visit: HL7 CTI-3 and a CSV visit column.
+ */
+export function protocolVisitIdentifier(scope: IdentifierScope, subject: string, visit: string): Identifier {
+  return minted(scope, 'protocol-visit', subject, visit);
+}
+
+/** The CodeSystem of protocol visit codes (`baseline`, `week-48`, `month-6`): Encounter.type of a visit Encounter. */
+export const PROTOCOL_VISIT_CODES = 'https://studybridge.org/fhir/CodeSystem/protocol-visit';
+
 /** @returns The identifier of a subject's participation in the study (ResearchSubject). */
 export function researchSubjectIdentifier(scope: IdentifierScope, subject: string): Identifier {
   return minted(scope, 'research-subject', subject);
