@@ -69,7 +69,12 @@ export const SUPPORTED_PARAMS: Readonly<Record<string, readonly string[]>> = {
   ],
   ServiceRequest: ['identifier', 'code', 'status', 'intent', 'subject', 'patient', 'encounter', 'authored'],
   Specimen: ['identifier', 'type', 'subject', 'patient', 'collected', 'accession'],
-  Encounter: ['identifier', 'status', 'class', 'subject', 'patient', 'date'],
+  // `type`: a protocol visit's code (`encounter:Encounter.type=…|week-48` finds the results of a study visit).
+  Encounter: ['identifier', 'status', 'class', 'type', 'subject', 'patient', 'date'],
+  MedicationAdministration: ['identifier', 'status', 'subject', 'patient', 'medication', 'effective-time'],
+  Medication: ['identifier', 'code', 'lot-number'],
+  // R4 AdverseEvent has no `identifier` parameter.
+  AdverseEvent: ['subject', 'study', 'substance', 'event', 'seriousness', 'severity', 'date'],
   Provenance: ['target', 'patient', 'recorded', 'agent', 'entity'],
   ResearchStudy: ['identifier', 'title', 'status'],
   ResearchSubject: ['identifier', 'individual', 'patient', 'study', 'status'],
