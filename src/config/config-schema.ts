@@ -112,6 +112,7 @@ export const CONFIG_SCHEMA = {
       additionalProperties: false,
     },
     shutdownGraceMs: { ...positiveInt, default: 10_000 },
+    publishStudies: { type: 'boolean', default: true },
   },
   additionalProperties: false,
 } as const;

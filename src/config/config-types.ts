@@ -56,4 +56,6 @@ export interface ServiceConfig {
   };
   /** How long SIGTERM may take before the process exits anyway. */
   shutdownGraceMs: number;
+  /** Queue the ResearchStudy of every study definition for delivery at start (default true). */
+  publishStudies: boolean;
 }

@@ -61,6 +61,7 @@ export const ENV_VARIABLES: readonly EnvVariable[] = [
   v('DELIVERY_MAX_ATTEMPTS', 'delivery.maxAttempts', 'integer'),
   v('RETENTION_DELIVERED_DAYS', 'retention.deliveredDays', 'integer'),
   v('SHUTDOWN_GRACE_MS', 'shutdownGraceMs', 'integer'),
+  v('PUBLISH_STUDIES', 'publishStudies', 'boolean'),
 ];
 
 /** The variable naming the optional config file (YAML or JSON). */

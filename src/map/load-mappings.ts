@@ -90,7 +90,7 @@ export async function loadMappings(dir: string): Promise<Mappings> {
     required: false,
     label: STUDIES_DIR,
   });
-  const mappings: Mappings = { ...indexed, lookups: studyLookups(studies, indexed.settings, issues) };
+  const mappings: Mappings = { ...indexed, lookups: studyLookups(studies, indexed.settings, issues), studies };
   issues.push(...checkReferences(mappings));
   if (issues.length) throw adapterErrorFromIssues(ErrorCode.MappingInvalid, issues);
   return deepFreeze(mappings);

@@ -3,6 +3,7 @@
  * indexed set the engine works from. The engine knows HL7 datatypes and FHIR datatypes; every fact about
  * a lab, a sender or a message type is in these files.
  */
+import type { Studies } from './study/study-types.ts';
 
 /** A node of a resource template: literal YAML, or an object with `$` directives (see mappings/README.md). */
 export type TemplateNode = unknown;
@@ -168,6 +169,8 @@ export interface Mappings {
   readonly codeSystems: ReadonlyMap<string, { url: string; concepts: { code: string; display: string }[] }>;
   /** Keyed records derived from mapping data when it loads (the study definitions), read by `$lookup`. */
   readonly lookups: ReadonlyMap<string, Lookup>;
+  /** The study definitions of `studies/`, resolved (absent or empty for a lab-only mapping set). */
+  readonly studies?: Studies;
 }
 
 /**

@@ -3,6 +3,7 @@ import { ErrorCode } from '../errors/error-codes.ts';
 import { adapterError, IssueType } from '../errors/outcomes.ts';
 import { MessageState, type MessageStore, type StoredMessage } from '../store/message-store.ts';
 import type { ConvertedMessage, ConvertFn } from './convert-types.ts';
+import { STUDIES_MESSAGE_TYPE, STUDIES_ORDER_KEY } from './publish-studies.ts';
 import { orderKeyOf, withErrorCode } from './receive.ts';
 import { csvLayoutOf, csvOrderKey, reconvertCsv, type CsvDeps } from './receive-csv.ts';
 
@@ -37,6 +38,12 @@ export async function replayMessage(id: number, deps: ReplayDeps): Promise<Repla
   const record = deps.store.get(id);
   const raw = deps.store.raw(id);
   if (!record || !raw) return undefined;
+  if (record.messageType === STUDIES_MESSAGE_TYPE) {
+    // Stored as the Bundle itself (the study definitions at a start): queued again as it is.
+    const bundle = new TextDecoder().decode(raw);
+    await deps.store.setConversion(id, { state: MessageState.Converted, bundle, orderKey: STUDIES_ORDER_KEY });
+    return { id, state: MessageState.Converted };
+  }
   const layoutId = csvLayoutOf(record);
   const results =
     layoutId === undefined

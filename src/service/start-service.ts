@@ -18,6 +18,7 @@ import type { Logger } from '../observe/logger.ts';
 import { Metrics } from '../observe/metrics.ts';
 import { createConvert } from '../pipeline/convert.ts';
 import { createReceiver } from '../pipeline/receive.ts';
+import { studiesMessage } from '../pipeline/publish-studies.ts';
 import { createCsvReceiver, loadLayoutsIfPresent, type CsvDeps } from '../pipeline/receive-csv.ts';
 import { Transport } from '../store/message-store.ts';
 import { openSqliteMessageStore, type SqliteMessageStore } from '../store/sqlite-message-store.ts';
@@ -120,6 +121,16 @@ async function start(
   });
   worker.start();
   stack.push(() => worker.stop(config.shutdownGraceMs));
+
+  // The studies exist on the FHIR server before any data of theirs arrives, and a changed definition updates them.
+  const studies = config.publishStudies
+    ? studiesMessage(mappings.studies ?? new Map(), new Date().toISOString())
+    : undefined;
+  if (studies) {
+    await store.append([studies]);
+    worker.notify();
+    logger.info({ studies: mappings.studies?.size }, 'study definitions queued for delivery');
+  }
 
   const receive = createReceiver({ convert, store, logger, metrics, onStored: () => worker.notify() });
   const receiveCsv = createCsvReceiver({ csv, store, logger, metrics, onStored: () => worker.notify() });

@@ -1,6 +1,6 @@
 import { createReadStream } from 'node:fs';
 import { isAdapterError, type AdapterError } from '../../errors/adapter-error.ts';
-import type { ResolvedLayout } from '../../map/csv/layout-types.ts';
+import type { AnyResolvedLayout } from '../../map/csv/layout-types.ts';
 import {
   convertCsv,
   type CsvConvertDeps,
@@ -25,7 +25,7 @@ export type BundleSink = (event: BundleEvent, number: number) => Promise<string 
 /** What one pass over the file needs. */
 export interface PassContext {
   file: string;
-  layout: ResolvedLayout;
+  layout: AnyResolvedLayout;
   deps: CsvConvertDeps;
   /** With `strict`, the first rejected row refuses the file. */
   options: CsvConvertOptions;

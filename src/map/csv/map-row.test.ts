@@ -64,11 +64,7 @@ describe('mapCsvRow, wide layout', () => {
   it('When a value is written with a comparator, then the Quantity keeps it', () => {
     const bound = bind('registry-labs-wide', WIDE_HEADER);
     const r = mapCsvRow(bound, 'SUBJ-0002;KL;baseline;06/02/2023;8,9;9,8;<0,1;;;;;;;;'.split(';'));
-    expect(r.ok && r.row.results.map((x) => x.resource.valueQuantity?.comparator)).toEqual([
-      undefined,
-      undefined,
-      '<',
-    ]);
+    expect(r.ok && r.row.results.map((x) => x.resource.valueQuantity?.comparator)).toEqual([undefined, undefined, '<']);
   });
 
   it('When a row has an impossible date, an unknown visit and a word for a value, then all three are reported', () => {

@@ -30,6 +30,8 @@ export async function startInProcess(
       STUDYBRIDGE_MAPPINGS_DIR: MAPPINGS_DIR,
       STUDYBRIDGE_PROFILES_DIR: PROFILES_DIR,
       STUDYBRIDGE_DATA_DIR: dataDir,
+      // These tests count messages and requests of their own; the study definitions' Bundle has a test of its own.
+      STUDYBRIDGE_PUBLISH_STUDIES: 'false',
       ...env,
     },
   });

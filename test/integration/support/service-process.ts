@@ -80,6 +80,8 @@ export class ServiceProcess {
       STUDYBRIDGE_MLLP_PORT: '0',
       STUDYBRIDGE_HTTP_PORT: '0',
       STUDYBRIDGE_LOG_LEVEL: 'info',
+      // These tests count messages and requests of their own; the study definitions' Bundle has a test of its own.
+      STUDYBRIDGE_PUBLISH_STUDIES: 'false',
       ...options.env,
       STUDYBRIDGE_DATA_DIR: this.dataDir,
     };
