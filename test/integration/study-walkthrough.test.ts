@@ -5,7 +5,7 @@
  * search. Every request here is one the README shows.
  */
 import { readFileSync } from 'node:fs';
-import type { Bundle, MedicationAdministration, Observation, ResearchSubject } from '@medplum/fhirtypes';
+import type { Bundle, MedicationAdministration, Observation, ResearchStudy, ResearchSubject } from '@medplum/fhirtypes';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Api } from './support/http.ts';
 import { startInProcess, type InProcessService } from './support/in-process.ts';
@@ -18,8 +18,7 @@ const WEEK_48 = 'https://studybridge.org/fhir/CodeSystem/protocol-visit|week-48'
 let running: InProcessService;
 let api: Api;
 
-const search = <T>(query: string): Promise<Bundle<T & { resourceType: string }>> =>
-  api.json<Bundle<T & { resourceType: string }>>(`/fhir/${query}`);
+const search = (query: string): Promise<Bundle> => api.json<Bundle>(`/fhir/${query}`);
 const resources = <T>(b: Bundle): T[] => (b.entry ?? []).map((e) => e.resource as T);
 
 async function postCsv(layout: string): Promise<void> {

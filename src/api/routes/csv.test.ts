@@ -100,7 +100,9 @@ describe('POST /csv', () => {
       expect(o.issue?.[0]).toMatchObject({ severity: 'information', code: 'informational' });
       expect(o.issue?.[0]?.diagnostics).toMatch(file.summary);
       expect(o.issue?.[0]?.diagnostics).toMatch(
-        new RegExp(`1 Bundle \\(Encounter \\d+, Observation \\d+, Patient \\d+, Provenance 1, ResearchStudy 1\\) stored as message ${i + 1}$`),
+        new RegExp(
+          `1 Bundle \\(Encounter \\d+, Observation \\d+, Patient \\d+, Provenance 1, ResearchStudy 1\\) stored as message ${i + 1}$`,
+        ),
       );
     }
     const converted = await listed(base, 'converted');
