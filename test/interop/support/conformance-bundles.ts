@@ -21,7 +21,9 @@ function expectationFiles(dir: string): string[] {
 
 /**
  * Every transaction Bundle in the conformance expectations, in case-name order (refusals, which expect an
- * OperationOutcome, are skipped; a batch file's expectation gives one Bundle per converted message).
+ * OperationOutcome, are skipped; a batch file's expectation gives one Bundle per converted message), except that a
+ * Bundle pointing at another Bundle's resource by a conditional reference (an adverse event at its infusion) comes
+ * after all the others, as its data would be imported after what it refers to.
  */
 export function conformanceBundles(): CaseBundle[] {
   const out: CaseBundle[] = [];
@@ -35,5 +37,12 @@ export function conformanceBundles(): CaseBundle[] {
       }
     });
   }
-  return out;
+  return [...out.filter((c) => !refersOutside(c.bundle)), ...out.filter((c) => refersOutside(c.bundle))];
+}
+
+/** @returns Whether a resource of the Bundle refers by identifier to a type the Bundle does not write. */
+function refersOutside(bundle: Bundle): boolean {
+  const written = new Set((bundle.entry ?? []).map((e) => e.resource?.resourceType as string));
+  const refs = JSON.stringify(bundle).match(/"reference":"([A-Z][A-Za-z]+)\?identifier=/g) ?? [];
+  return refs.some((r) => !written.has(r.slice(13, r.indexOf('?'))));
 }
