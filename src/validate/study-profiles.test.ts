@@ -185,4 +185,26 @@ describe('study profiles', () => {
     const severity = changed(adverseEvent, (r) => (r.severity.coding[0].code = 'life-threatening'));
     expect(v.found(severity)).toEqual([expect.stringMatching(/^AdverseEvent\.severity/)]);
   });
+
+  it('When a study lab result lacks its study or its visit, then the study lab profile reports each', () => {
+    const result = (): Loose => ({
+      resourceType: 'Observation',
+      meta: { profile: [`${SB}studybridge-lab-observation`, `${SB}studybridge-study-lab-observation`] },
+      extension: [{ url: 'http://hl7.org/fhir/StructureDefinition/workflow-researchStudy', valueReference: ref }],
+      status: 'final',
+      category: [
+        { coding: [{ system: 'http://terminology.hl7.org/CodeSystem/observation-category', code: 'laboratory' }] },
+      ],
+      code: { coding: [{ system: 'http://loinc.org', code: '4548-4' }] },
+      subject: ref,
+      encounter: ref,
+      effectiveDateTime: '2026-02-02',
+      valueQuantity: { value: 7.1, unit: '%', system: UCUM, code: '%' },
+    });
+    expect(v.found(result())).toEqual([]);
+    const noStudy = changed(result, (r) => delete r.extension);
+    expect(v.found(noStudy)).toEqual([expect.stringMatching(/sb-sobs-1/)]);
+    const noVisit = changed(result, (r) => delete r.encounter);
+    expect(v.found(noVisit)).toEqual([expect.stringMatching(/^Observation\.encounter/)]);
+  });
 });

@@ -143,8 +143,14 @@ export function bindLayout(
       observationSystem: `${settings.identifierBase}/${resolved.layout.source}/observation`,
       localCodeSystem: `${settings.canonicalBase}/CodeSystem/local/${resolved.layout.source}`,
       shared: {
+        // Results tied to a study also claim the study lab profile (study extension, protocol-visit Encounter).
         meta: deepFreezeJson({
-          profile: [`${settings.canonicalBase}/StructureDefinition/studybridge-lab-observation`],
+          profile: [
+            `${settings.canonicalBase}/StructureDefinition/studybridge-lab-observation`,
+            ...(resolved.study
+              ? [`${settings.canonicalBase}/StructureDefinition/studybridge-study-lab-observation`]
+              : []),
+          ],
         }),
         category: deepFreezeJson([{ coding: [LAB_CATEGORY] }]),
         codes: new Map(),

@@ -170,4 +170,35 @@ export const STUDY_PROFILE_SPECS: ProfileSpec[] = [
       { id: 'AdverseEvent.study', min: 1, mustSupport: true },
     ],
   },
+  {
+    id: 'studybridge-study-lab-observation',
+    name: 'StudybridgeStudyLabObservation',
+    title: 'Studybridge Study Lab Observation',
+    type: 'Observation',
+    description:
+      'A lab result of an enrolled subject, claimed beside studybridge-lab-observation: it belongs to a study (the ' +
+      'R4 workflow-researchStudy extension, pointing to the ResearchStudy) and to the protocol visit it was taken ' +
+      'at (encounter, the Encounter of that study, subject and visit).',
+    elements: [
+      {
+        id: 'Observation',
+        constraint: [
+          {
+            key: 'sb-sobs-1',
+            severity: 'error',
+            human: 'The workflow-researchStudy extension names the study with a reference',
+            expression:
+              "extension.where(url = 'http://hl7.org/fhir/StructureDefinition/workflow-researchStudy').value.ofType(Reference).reference.exists()",
+          },
+        ],
+      },
+      {
+        id: 'Observation.encounter',
+        min: 1,
+        type: [{ code: 'Reference', targetProfile: [`${CORE}Encounter`] }],
+        mustSupport: true,
+        short: 'The protocol visit',
+      },
+    ],
+  },
 ];
