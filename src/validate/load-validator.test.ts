@@ -6,7 +6,8 @@ import { PROFILES_DIR } from './profile-gen/write-profiles.ts';
 import { SB, useValidator } from './test-support.ts';
 import type { Loose } from './test-support.ts';
 
-const v = useValidator();
+// Every core type compiled up front, as the service does, so that all known gaps are listed below.
+const v = useValidator({ compileAll: true });
 const { errors, found, obs } = v;
 
 describe('meta.profile', () => {

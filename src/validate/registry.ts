@@ -24,10 +24,14 @@ export class CoreRegistry implements CompileEnv {
   private readonly compiled = new Map<string, CompiledType | undefined>();
   private readonly profileTypes = new Map<string, string>();
 
-  constructor() {
-    this.defs = loadCoreDefinitions();
+  /**
+   * @param defs - The core definitions; default the compact ones of {@link loadCoreDefinitions}.
+   * @param valueSets - The value set expander; default one over the compact terminology.
+   */
+  constructor(defs: CoreDefinitions = loadCoreDefinitions(), valueSets: ValueSetExpander = new ValueSetExpander()) {
+    this.defs = defs;
     this.primitives = buildPrimitiveRules([...this.defs.byType.values()].filter((sd) => sd.kind === 'primitive-type'));
-    this.valueSets = new ValueSetExpander();
+    this.valueSets = valueSets;
     this.resourceTypes = this.defs.resourceTypes;
     this.contexts = new FastContexts(
       (url) => this.defs.byUrl.get(url),

@@ -3,7 +3,7 @@ import { beforeAll } from 'vitest';
 import { labObservation } from './fixtures.ts';
 import { loadValidator } from './load-validator.ts';
 import { PROFILES_DIR } from './profile-gen/write-profiles.ts';
-import type { ResourceValidator } from './types.ts';
+import type { ResourceValidator, ValidatorOptions } from './types.ts';
 
 /** Canonical base of the studybridge profiles. */
 export const SB = 'https://studybridge.org/fhir/StructureDefinition/';
@@ -25,12 +25,13 @@ export interface ValidatorHarness {
 
 /**
  * Loads the validator with the committed profiles in a `beforeAll` of the calling test file.
+ * @param options - `compileAll` to compile every core resource type while loading.
  * @returns Helpers that use it.
  */
-export function useValidator(): ValidatorHarness {
+export function useValidator(options: Pick<ValidatorOptions, 'compileAll'> = {}): ValidatorHarness {
   let validator: ResourceValidator | undefined;
   beforeAll(async () => {
-    validator = await loadValidator({ profilesDir: PROFILES_DIR });
+    validator = await loadValidator({ profilesDir: PROFILES_DIR, ...options });
   });
   const get = (): ResourceValidator => {
     if (!validator) throw new Error('validator not loaded yet');

@@ -15,4 +15,9 @@ export interface ResourceValidator {
 export interface ValidatorOptions {
   /** Directory holding `StructureDefinition-*.json` profiles. */
   profilesDir: string;
+  /**
+   * Compile every core R4 resource type while loading (~0.1 s, ~10 MB of heap) instead of each one when it is
+   * first validated. For long-running processes that validate any type (the service); default false.
+   */
+  compileAll?: boolean;
 }

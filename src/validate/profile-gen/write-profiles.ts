@@ -1,7 +1,7 @@
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { loadCoreDefinitions } from '../definitions.ts';
+import { loadFullCoreDefinitions } from '../definitions.ts';
 import { generateProfile } from './generate.ts';
 import { PROFILE_SPECS } from './specs.ts';
 
@@ -13,7 +13,7 @@ export const PROFILES_DIR = fileURLToPath(new URL('../../../profiles/', import.m
  * @returns File name to content.
  */
 export function renderProfiles(): Map<string, string> {
-  const core = loadCoreDefinitions();
+  const core = loadFullCoreDefinitions();
   const files = new Map<string, string>();
   for (const spec of PROFILE_SPECS) {
     const sd = generateProfile(spec, (url) => core.byUrl.get(url));
