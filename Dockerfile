@@ -25,7 +25,9 @@ COPY src ./src
 COPY bin ./bin
 COPY mappings ./mappings
 COPY profiles ./profiles
-RUN mkdir -p /data && chown node:node /data
+# The compact R4 definitions the validator reads, built into the image: node_modules is not writable by `node`,
+# and without the cache every start would parse the full definitions (about 0.3 s and 200 MB more).
+RUN node src/validate/compact-definitions.ts && mkdir -p /data && chown node:node /data
 USER node
 VOLUME ["/data"]
 EXPOSE 2575 8080
