@@ -55,6 +55,7 @@ export function buildCsvBundle(chunk: CsvChunk, ctx: CsvBundleContext): Bundle {
   const rowEntries: BundleEntry[] = [];
   const targets: Reference[] = [];
   const shared = new Map<string, string>();
+  const rewritten = new Map<unknown, unknown>();
   const sharedEntries: BundleEntry[] = [];
   const sharedTargets: Reference[] = [];
   for (const row of chunk.rows) {
@@ -80,14 +81,14 @@ export function buildCsvBundle(chunk: CsvChunk, ctx: CsvBundleContext): Bundle {
       const fullUrl = `urn:uuid:${uuid(position++)}`;
       shared.set(s.url, fullUrl);
       const resource = s.subjectElement
-        ? pointAtShared({ ...s.resource, [s.subjectElement]: { reference: patientUrl } } as Resource, shared)
+        ? pointAtShared({ ...s.resource, [s.subjectElement]: { reference: patientUrl } } as Resource, shared, rewritten)
         : s.resource;
       sharedEntries.push({ fullUrl, resource, request: { method: 'PUT', url: s.url } });
       sharedTargets.push({ reference: fullUrl });
     }
     for (const result of row.results) {
       let resource = { ...result.resource, [result.subjectElement]: { reference: patientUrl } } as Resource;
-      if (row.sharedResources?.length) resource = pointAtShared(resource, shared);
+      if (row.sharedResources?.length) resource = pointAtShared(resource, shared, rewritten);
       if (resource.id) {
         const fullUrl = `urn:uuid:${resource.id}`;
         rowEntries.push({
@@ -178,20 +179,39 @@ export function buildCsvBundle(chunk: CsvChunk, ctx: CsvBundleContext): Bundle {
  * resource's entry (`study`, `medicationReference`, `encounter`, each `study` of a list), and those of its
  * extensions (`workflow-researchStudy`).
  */
-function pointAtShared(resource: Resource, shared: ReadonlyMap<string, string>): Resource {
+function pointAtShared(
+  resource: Resource,
+  shared: ReadonlyMap<string, string>,
+  rewritten: Map<unknown, unknown>,
+): Resource {
   const point = (value: unknown): unknown => {
-    if (Array.isArray(value)) return value.map(point);
     const ref = (value as Reference | null)?.reference;
     const fullUrl = typeof ref === 'string' ? shared.get(ref) : undefined;
     return fullUrl ? { ...(value as Reference), reference: fullUrl } : value;
   };
-  const out: Record<string, unknown> = {};
-  for (const [key, value] of Object.entries(resource)) {
+  const names = (value: unknown): boolean => {
+    const ref = (value as Reference | null)?.reference;
+    return typeof ref === 'string' && shared.has(ref);
+  };
+  // Copied once, and only the values that name a shared resource are replaced: this runs for every resource of a
+  // study-linked row, millions of times in a large export.
+  const out = { ...resource } as Record<string, unknown>;
+  for (const key in out) {
+    const value = out[key];
+    if (!value || typeof value !== 'object') continue;
     if (key === 'extension' && Array.isArray(value)) {
-      out[key] = value.map((e: { valueReference?: Reference }) =>
-        e.valueReference ? { ...e, valueReference: point(e.valueReference) } : e,
-      );
-    } else out[key] = value && typeof value === 'object' ? point(value) : value;
+      // Rows of a layout share one frozen extension array: rewritten once per Bundle.
+      let ext = rewritten.get(value);
+      if (!ext) {
+        ext = value.map((e: { valueReference?: Reference }) =>
+          e.valueReference ? { ...e, valueReference: point(e.valueReference) } : e,
+        );
+        rewritten.set(value, ext);
+      }
+      out[key] = ext;
+    } else if (Array.isArray(value)) {
+      if (value.some(names)) out[key] = value.map(point);
+    } else if (names(value)) out[key] = point(value);
   }
   return out as unknown as Resource;
 }
