@@ -47,8 +47,8 @@ describe('a researcher follows one study from definition to cohort query', () =>
       'three ResearchStudies',
     );
     expect(
-      resources<{ identifier: { value: string }[] }>(studies)
-        .map((s) => s.identifier[0]!.value)
+      resources<ResearchStudy>(studies)
+        .map((s) => s.identifier?.[0]?.value)
         .sort(),
     ).toEqual(['uc-msc-nafld-rct', 'uc-msc-registry', 'uc-msc-safety-rct']);
   });
