@@ -51,3 +51,27 @@ export function columnNamer(bad: LayoutProblem): {
   };
   return { name, named };
 }
+
+/**
+ * Checks a file's header against the columns a layout names: every one must be there, and with
+ * `extraColumns: reject` no other column may be.
+ * @returns Column name → index in a record, or every header problem at once.
+ */
+export function headerColumns(
+  namedColumns: ReadonlySet<string>,
+  extraColumns: 'ignore' | 'reject',
+  header: readonly string[],
+): { ok: true; at: Map<string, number> } | { ok: false; problems: { column: string; reason: string }[] } {
+  const at = new Map<string, number>();
+  header.forEach((name, i) => at.set(name.trim(), i));
+  const problems: { column: string; reason: string }[] = [];
+  for (const name of namedColumns) {
+    if (!at.has(name)) problems.push({ column: name, reason: `the layout's column '${name}' is not in the header` });
+  }
+  if (extraColumns === 'reject') {
+    for (const name of at.keys()) {
+      if (!namedColumns.has(name)) problems.push({ column: name, reason: `column '${name}' is not in the layout` });
+    }
+  }
+  return problems.length ? { ok: false, problems } : { ok: true, at };
+}

@@ -1,3 +1,4 @@
+import { headerColumns } from './layout-common.ts';
 import type { Resource } from '@medplum/fhirtypes';
 import type { Mappings, Settings } from '../mapping-types.ts';
 import type { IdentifierScope } from '../study/study-identifiers.ts';
@@ -31,19 +32,9 @@ export function bindStudyLayout(
   mappings: Mappings,
   header: readonly string[],
 ): { ok: true; bound: BoundStudyLayout } | { ok: false; problems: CellProblem[] } {
-  const at = new Map<string, number>();
-  header.forEach((name, i) => at.set(name.trim(), i));
-  const problems: CellProblem[] = [];
-  for (const name of resolved.namedColumns) {
-    if (!at.has(name)) problems.push({ column: name, reason: `the layout's column '${name}' is not in the header` });
-  }
-  if (resolved.layout.extraColumns === 'reject') {
-    for (const name of at.keys()) {
-      if (!resolved.namedColumns.has(name))
-        problems.push({ column: name, reason: `column '${name}' is not in the layout` });
-    }
-  }
-  if (problems.length) return { ok: false, problems };
+  const checked = headerColumns(resolved.namedColumns, resolved.layout.extraColumns, header);
+  if (!checked.ok) return checked;
+  const { at } = checked;
   const { settings } = mappings;
   return {
     ok: true,
