@@ -142,8 +142,8 @@ describe('convertCsv with study layouts', () => {
     expect(summary).toMatchObject({ rowsImported: 6, rowsRejected: 2 });
     expect(reasons(results)).toEqual([
       "line 8, column 'randomization_date': no such date (format YYYY-MM-DD)",
-      "line 9, column 'randomized_arm': arm 'XYZ' is not one of the layout's values",
-      "line 9, column 'treated_arm': arm 'XYZ' is not one of the layout's values",
+      "line 9, column 'randomized_arm': the arm is not one of the layout's values (MSC, PBO)",
+      "line 9, column 'treated_arm': the arm is not one of the layout's values (MSC, PBO)",
     ]);
   });
 });

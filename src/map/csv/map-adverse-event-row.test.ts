@@ -108,16 +108,23 @@ describe('mapAdverseEventRow', () => {
   it('When a row has an unknown term, no severity or grade, a grade out of range and no onset, then all are reported', () => {
     const r = map('S-001,2,Headache,,,N,,,recovered,9');
     expect(r.ok ? [] : r.problems).toEqual([
-      { column: 'term', reason: "event 'Headache' is not in the layout's event codes" },
+      {
+        column: 'term',
+        reason: "the event is not one of the layout's event terms (Fever, Fatigue, Hypoglycaemia, Hypoglycemia)",
+      },
       { column: 'onset', reason: 'no onset date' },
       { column: 'severity', reason: 'no severity or grade' },
       { column: 'after_infusion', reason: 'the infusion dose number must be a whole number from 1 to 3' },
     ]);
     const g = map('S-001,2,Fever,2021-03-09,,maybe,mild,7,better,');
     expect(g.ok ? [] : g.problems).toEqual([
-      { column: 'serious', reason: "seriousness 'maybe' is not one of the layout's values" },
+      { column: 'serious', reason: "the seriousness is not one of the layout's values (Y, N)" },
       { column: 'ctcae_grade', reason: 'CTCAE grade must be a whole number from 1 to 5' },
-      { column: 'outcome', reason: "outcome 'better' is not one of the layout's values" },
+      {
+        column: 'outcome',
+        reason:
+          "the outcome is not one of the layout's values (recovered, recovering, not recovered, recovered with sequelae, fatal, unknown)",
+      },
     ]);
   });
 

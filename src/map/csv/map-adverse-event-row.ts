@@ -43,7 +43,10 @@ export function mapAdverseEventRow(bound: BoundStudyLayout, fields: readonly str
   const term = read.required(ae.event, 'event');
   const event = term === undefined ? undefined : ae.event.codes.find((c) => c.local === term);
   if (term !== undefined && !event) {
-    read.problems.push({ column: ae.event.column, reason: `event '${term}' is not in the layout's event codes` });
+    read.problems.push({
+      column: ae.event.column,
+      reason: `the event is not one of the layout's event terms (${ae.event.codes.map((c) => c.local).join(', ')})`,
+    });
   }
   const date = read.date(ae.date, 'onset date', true);
   const detected = read.date(ae.detected, 'detection date', false);

@@ -155,9 +155,9 @@ describe('mapInfusionRow', () => {
     );
     expect(r.ok ? [] : r.problems).toEqual([
       { column: 'infusion_no', reason: 'the dose number must be a whole number from 1 to 3' },
-      { column: 'status', reason: "status 'done' is not one of the layout's values" },
+      { column: 'status', reason: "the status is not one of the layout's values (given, not given, stopped)" },
       { column: 'end', reason: 'the infusion ends before it starts' },
-      { column: 'product', reason: "product 'Cells' is not one of the layout's values" },
+      { column: 'product', reason: "the product is not one of the layout's values (hUC-MSC, Placebo)" },
       { column: 'expiry', reason: 'no such date (format YYYY-MM-DD)' },
       { column: 'prescribed_per_kg', reason: 'not a number' },
       { column: 'weight_kg', reason: 'body weight must be a number above 0' },

@@ -56,8 +56,12 @@ describe('mapRosterRow', () => {
   it('When a row names an unknown arm and status and ends before it starts, then every problem is reported by column', () => {
     const r = map('S-007,SZ,lost,MSC,Active,2021-03-01,2021-02-01,');
     expect(r.ok ? [] : r.problems).toEqual([
-      { column: 'status', reason: "status 'lost' is not one of the layout's values" },
-      { column: 'treated_arm', reason: "arm 'Active' is not one of the layout's values" },
+      {
+        column: 'status',
+        reason:
+          "the status is not one of the layout's values (randomized, treated, follow-up, completed, withdrawn, screen failure)",
+      },
+      { column: 'treated_arm', reason: "the arm is not one of the layout's values (MSC, PBO)" },
       { column: 'end_date', reason: 'the end date is before the start date' },
     ]);
   });
@@ -77,7 +81,7 @@ describe('mapRosterRow', () => {
     expect(r.ok && r.row.results[0]?.resource).toMatchObject({ assignedArm: 'Arm A', status: 'off-study' });
     const wrong = mapRosterRow(bound, cells('T-0103,R-009,completed,UC-MSC,2025-03-03,'));
     expect(wrong.ok ? [] : wrong.problems).toEqual([
-      { column: 'allocation', reason: "arm 'UC-MSC' is not one of the layout's values" },
+      { column: 'allocation', reason: "the arm is not one of the layout's values (A, B)" },
     ]);
   });
 });
@@ -95,7 +99,7 @@ describe('mapRosterRow without an arm table', () => {
     expect(ok.ok && ok.row.results[0]?.resource).toMatchObject({ assignedArm: 'Placebo' });
     const bad = mapRosterRow(b.bound, cells('S-011,SZ,randomized,placebo,,2021-04-01,,'));
     expect(bad.ok ? [] : bad.problems).toEqual([
-      { column: 'randomized_arm', reason: "'placebo' is not an arm of study 'uc-msc-safety-rct' (hUC-MSC, Placebo)" },
+      { column: 'randomized_arm', reason: "the arm is not an arm of study 'uc-msc-safety-rct' (hUC-MSC, Placebo)" },
     ]);
   });
 });

@@ -189,7 +189,10 @@ export function mapCsvRow(
     if (!visit) {
       problems.push({
         column: layout.visit.column,
-        reason: isMissing(text) ? 'no visit' : `visit '${text}' is not one of the layout's visits`,
+        // Cell texts are never quoted in a reason: a shifted column could put anything there.
+        reason: isMissing(text)
+          ? 'no visit'
+          : `the visit is not one of the layout's visits (${Object.keys(layout.visit.values).join(', ')})`,
       });
     }
   }
@@ -213,7 +216,7 @@ export function mapCsvRow(
     if (!analyte)
       problems.push({
         column: long.code.column,
-        reason: `test code '${code}' is neither in the layout's codes nor a known LOINC code`,
+        reason: "the test code is neither in the layout's codes nor a known LOINC code",
       });
     else {
       const sentUnit = cell(long.unit.column);

@@ -103,16 +103,18 @@ export function rowReader(bound: BoundStudyLayout, fields: readonly string[]): R
       if (!ref || t === undefined) return undefined;
       return Object.hasOwn(ref.values, t)
         ? ref.values[t]
-        : fail(ref, `${what} '${t}' is not one of the layout's values`);
+        : fail(ref, `the ${what} is not one of the layout's values (${Object.keys(ref.values).join(', ')})`);
     },
     arm(ref, armNames) {
       const t = present(ref, 'arm', false);
       if (!ref || t === undefined) return undefined;
       if (ref.values) {
-        return Object.hasOwn(ref.values, t) ? ref.values[t] : fail(ref, `arm '${t}' is not one of the layout's values`);
+        return Object.hasOwn(ref.values, t)
+          ? ref.values[t]
+          : fail(ref, `the arm is not one of the layout's values (${Object.keys(ref.values).join(', ')})`);
       }
       if (armNames.has(t)) return t;
-      return fail(ref, `'${t}' is not an arm of study '${bound.scope.study}' (${[...armNames].join(', ')})`);
+      return fail(ref, `the arm is not an arm of study '${bound.scope.study}' (${[...armNames].join(', ')})`);
     },
     date(ref, what, required) {
       const t = present(ref, what, required);
