@@ -25,6 +25,20 @@ export interface HttpFhirTargetOptions {
 
 const FHIR_JSON = 'application/fhir+json';
 
+/**
+ * @param baseUrl - A FHIR base URL as configured.
+ * @returns The URL requests go to (no trailing slash), and how logs and /ready may show it: without credentials
+ *   or query.
+ */
+export function baseUrlOf(baseUrl: string): { baseUrl: string; description: string } {
+  const url = new URL(baseUrl);
+  const href = url.href.replace(/\/+$/, '');
+  url.username = '';
+  url.password = '';
+  url.search = '';
+  return { baseUrl: href, description: url.href.replace(/\/+$/, '') };
+}
+
 /** Delivers transaction Bundles to a FHIR R4 server over HTTP(S). */
 export class HttpFhirTarget implements DeliveryTarget {
   /** The base URL without user info or query, so it can be logged. */
@@ -38,12 +52,7 @@ export class HttpFhirTarget implements DeliveryTarget {
 
   /** @param options - See {@link HttpFhirTargetOptions}. */
   constructor(options: HttpFhirTargetOptions) {
-    const url = new URL(options.baseUrl);
-    this.baseUrl = url.href.replace(/\/+$/, '');
-    url.username = '';
-    url.password = '';
-    url.search = '';
-    this.description = url.href.replace(/\/+$/, '');
+    ({ baseUrl: this.baseUrl, description: this.description } = baseUrlOf(options.baseUrl));
     this.auth = options.auth;
     this.timeoutMs = options.timeoutMs ?? 30_000;
     this.pingTimeoutMs = options.pingTimeoutMs ?? 5_000;

@@ -1,3 +1,4 @@
+import { baseUrlOf } from './http-fhir-target.ts';
 import type { Bundle } from '@medplum/fhirtypes';
 import type { AuthStrategy } from './auth.ts';
 import { classifyNetworkError, classifyResponse, NetworkFailure, type HttpAnswer } from './classify-response.ts';
@@ -54,12 +55,7 @@ export class HttpTransactionSender implements TransactionSender {
 
   /** @param options - See {@link HttpTransactionSenderOptions}. */
   constructor(options: HttpTransactionSenderOptions) {
-    const url = new URL(options.baseUrl);
-    this.baseUrl = url.href.replace(/\/+$/, '');
-    url.username = '';
-    url.password = '';
-    url.search = '';
-    this.description = url.href.replace(/\/+$/, '');
+    ({ baseUrl: this.baseUrl, description: this.description } = baseUrlOf(options.baseUrl));
     this.auth = options.auth;
     this.timeoutMs = options.timeoutMs ?? 30_000;
   }
