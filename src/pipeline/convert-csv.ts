@@ -79,6 +79,20 @@ export interface CsvSummary {
   lastLine: number;
 }
 
+/** @returns The counts of a file with no row read yet. */
+export function emptyCsvSummary(): CsvSummary {
+  return {
+    rowsRead: 0,
+    rowsImported: 0,
+    rowsRejected: 0,
+    rowsDuplicate: 0,
+    rowsWithoutValues: 0,
+    bundles: 0,
+    resources: {},
+    lastLine: 0,
+  };
+}
+
 interface Pending {
   rows: RowWithShared[];
   raws: string[];
@@ -142,16 +156,7 @@ export async function* convertCsv(
     canonicalBase: settings.canonicalBase,
     receivedAt,
   };
-  const summary: CsvSummary = {
-    rowsRead: 0,
-    rowsImported: 0,
-    rowsRejected: 0,
-    rowsDuplicate: 0,
-    rowsWithoutValues: 0,
-    bundles: 0,
-    resources: {},
-    lastLine: 0,
-  };
+  const summary = emptyCsvSummary();
   const seen = new RowKeyIndex();
   const validatedShapes = new Map<string, OperationOutcomeIssue[]>();
   let bound: BoundLayout | undefined;

@@ -3,7 +3,7 @@ import express, { Router } from 'express';
 import { ErrorCode } from '../../errors/error-codes.ts';
 import { issue, IssueType, outcome } from '../../errors/outcomes.ts';
 import type { AnyCsvLayouts } from '../../map/csv/layout-types.ts';
-import type { CsvSummary } from '../../pipeline/convert-csv.ts';
+import { emptyCsvSummary, type CsvSummary } from '../../pipeline/convert-csv.ts';
 import { withErrorCode } from '../../pipeline/receive.ts';
 import { unknownLayoutError, type CsvReceiveResult, type ReceiveCsv } from '../../pipeline/receive-csv.ts';
 import { Transport } from '../../store/message-store.ts';
@@ -68,16 +68,7 @@ export function csvRoute(deps: CsvRouteDeps): Router {
 
 /** E.g. `layout 'x': 18 rows read, 17 imported, 1 rejected, …; 1 Bundle (Observation 176, …) stored as message 1; …`. */
 function summaryText(layoutId: string, result: CsvReceiveResult): string {
-  const s: CsvSummary = result.summary ?? {
-    rowsRead: 0,
-    rowsImported: 0,
-    rowsRejected: 0,
-    rowsDuplicate: 0,
-    rowsWithoutValues: 0,
-    bundles: 0,
-    resources: {},
-    lastLine: 0,
-  };
+  const s: CsvSummary = result.summary ?? emptyCsvSummary();
   const counts =
     `${plural(s.rowsRead, 'row')} read, ${s.rowsImported} imported, ${s.rowsRejected} rejected, ` +
     `${s.rowsDuplicate} exact ${s.rowsDuplicate === 1 ? 'duplicate' : 'duplicates'} skipped, ` +
