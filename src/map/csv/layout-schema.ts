@@ -9,14 +9,33 @@ import { CSV_DELIMITERS, CSV_ENCODINGS } from '../../ingest/csv/csv-types.ts';
 import { CSV_DATE_FORMATS, DEFAULT_MISSING, LayoutKind } from './layout-types.ts';
 import { StudyLayoutKind } from './study-layout-types.ts';
 
-const nonEmpty = { type: 'string', minLength: 1 } as const;
-const kebab = { type: 'string', pattern: '^[a-z0-9]+(-[a-z0-9]+)*$' } as const;
-const columnRef = {
+/** A text that is not empty. */
+export const nonEmpty = { type: 'string', minLength: 1 } as const;
+/** Lower-case words joined by `-`: ids and codes. */
+export const kebab = { type: 'string', pattern: '^[a-z0-9]+(-[a-z0-9]+)*$' } as const;
+/** `{ column: <header text> }`. */
+export const columnRef = {
   type: 'object',
   required: ['column'],
   additionalProperties: false,
   properties: { column: nonEmpty },
 } as const;
+
+/**
+ * A column whose texts the layout maps to values of its own (`M6: month-6`, `done: completed`).
+ * @param value - The schema of a mapped value.
+ */
+export function mappedColumn<V>(value: V) {
+  return {
+    type: 'object',
+    required: ['column', 'values'],
+    additionalProperties: false,
+    properties: {
+      column: nonEmpty,
+      values: { type: 'object', minProperties: 1, additionalProperties: value },
+    },
+  } as const;
+}
 
 /** The schema of a CSV layout file. */
 export const CsvLayoutSchema = {
@@ -52,15 +71,7 @@ export const CsvLayoutSchema = {
       // `system` is checked by the loader to be an absolute URI.
       properties: { column: nonEmpty, system: nonEmpty },
     },
-    visit: {
-      type: 'object',
-      required: ['column', 'values'],
-      additionalProperties: false,
-      properties: {
-        column: nonEmpty,
-        values: { type: 'object', minProperties: 1, additionalProperties: kebab },
-      },
-    },
+    visit: mappedColumn(kebab),
     date: columnRef,
     columns: {
       type: 'array',

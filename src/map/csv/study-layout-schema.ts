@@ -12,30 +12,13 @@ import {
   INFUSION_STATUS,
   RESEARCH_SUBJECT_STATUS,
 } from '../study/study-codes.ts';
-import { CsvLayoutSchema } from './layout-schema.ts';
+import { columnRef, CsvLayoutSchema, kebab, mappedColumn, nonEmpty } from './layout-schema.ts';
 import { StudyLayoutKind } from './study-layout-types.ts';
 
-const nonEmpty = { type: 'string', minLength: 1 } as const;
-const kebab = { type: 'string', pattern: '^[a-z0-9]+(-[a-z0-9]+)*$' } as const;
-const column = {
-  type: 'object',
-  required: ['column'],
-  additionalProperties: false,
-  properties: { column: nonEmpty },
-} as const;
+const column = columnRef;
 
 /** A column whose texts map to the codes `codes`. */
-function coded(codes: readonly string[]) {
-  return {
-    type: 'object',
-    required: ['column', 'values'],
-    additionalProperties: false,
-    properties: {
-      column: nonEmpty,
-      values: { type: 'object', minProperties: 1, additionalProperties: { enum: [...codes] } },
-    },
-  } as const;
-}
+const coded = (codes: readonly string[]) => mappedColumn({ enum: [...codes] });
 
 const armColumn = {
   type: 'object',
@@ -70,15 +53,7 @@ const infusion = {
     reason: column,
     start: column,
     end: column,
-    product: {
-      type: 'object',
-      required: ['column', 'values'],
-      additionalProperties: false,
-      properties: {
-        column: nonEmpty,
-        values: { type: 'object', minProperties: 1, additionalProperties: kebab },
-      },
-    },
+    product: mappedColumn(kebab),
     lot: column,
     expiry: column,
     dose: {
