@@ -6,7 +6,7 @@
  */
 import type { Encounter, Extension, Reference } from '@medplum/fhirtypes';
 import { conditionalUrl } from '../identity.ts';
-import { PROTOCOL_VISIT_CODES, protocolVisitIdentifier } from '../study/study-identifiers.ts';
+import { PROTOCOL_VISIT_CODES, protocolVisitIdentifier, type IdentifierScope } from '../study/study-identifiers.ts';
 import type { ResolvedStudy } from '../study/study-types.ts';
 import type { ResolvedLayout } from './layout-types.ts';
 import type { SharedResource } from './shared-resource.ts';
@@ -17,8 +17,8 @@ export const WORKFLOW_RESEARCH_STUDY = 'http://hl7.org/fhir/StructureDefinition/
 /** What a lab layout with a study adds to its rows. */
 export interface LabStudyLink {
   readonly study: ResolvedStudy;
-  /** `{identifierBase}/{study id}/protocol-visit`: the identifier system of the study's visit Encounters. */
-  readonly visitSystem: string;
+  /** Where the study's visit Encounter identifiers are minted (the study is its own source, as on the HL7 path). */
+  readonly scope: IdentifierScope;
   /** The Observation extension pointing at the ResearchStudy (shared, frozen). */
   readonly extension: readonly Extension[];
 }
@@ -48,7 +48,7 @@ export function labStudyLink(study: ResolvedStudy, identifierBase: string): LabS
     Object.freeze({ url: WORKFLOW_RESEARCH_STUDY, valueReference: Object.freeze({ reference: study.url }) }),
   ]);
   const scope = { identifierBase, source: study.definition.id, study: study.definition.id };
-  return { study, visitSystem: protocolVisitIdentifier(scope, '', '').system!, extension };
+  return { study, scope, extension };
 }
 
 /**
@@ -61,8 +61,7 @@ export function visitEncounter(
   subject: string,
   visit: string,
 ): { shared: SharedResource; reference: Reference<Encounter> } {
-  const identifier = { system: link.visitSystem, value: `${link.study.definition.id}/${subject}/${visit}` };
-  // The same value protocolVisitIdentifier mints; the system is computed once per layout.
+  const identifier = protocolVisitIdentifier(link.scope, subject, visit);
   const url = conditionalUrl('Encounter', identifier);
   const encounter: Encounter = {
     resourceType: 'Encounter',
